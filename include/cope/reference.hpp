@@ -1,0 +1,86 @@
+// cope — the scalar double-precision reference rotation: the oracle every kernel is tested against.
+//
+// Angles are formed exactly: position * inv_freq[j] with the float32 inv_freq widened to double is
+// exact for positions up to 2^29 (24 + 29 <= 53 significant bits), and the C library's double sin and
+// cos reduce large arguments correctly. Slow by design; not for production use.
+#pragma once
+
+#include "detail/message.hpp"
+#include "error.hpp"
+#include "layout.hpp"
+#include "spectrum.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+
+namespace cope {
+
+// Largest position for which the reference's angle is exact.
+inline constexpr std::int64_t reference_max_position = std::int64_t{1} << 29;
+
+namespace detail {
+inline status check_spectrum(const char* ctx, const spectrum& s) {
+  if (s.inv_freq.empty() || s.rotary_dim != 2 * s.pairs())
+    return fail(errc::invalid_dimension, ctx, ": the spectrum is empty or inconsistent (", s.inv_freq.size(),
+                " inv_freq for rotary_dim ", s.rotary_dim, ")");
+  if (!(std::isfinite(s.attention_factor) && s.attention_factor > 0))
+    return fail(errc::invalid_factor, ctx, ": attention_factor (", s.attention_factor, ") must be finite and positive");
+  for (std::size_t j = 0; j < s.inv_freq.size(); ++j)
+    if (!(std::isfinite(s.inv_freq[j]) && s.inv_freq[j] >= 0.0f))
+      return fail(errc::invalid_factor, ctx, ": inv_freq[", j, "] (", s.inv_freq[j], ") must be finite and >= 0");
+  return {};
+}
+
+// True when [a, a + n) and [b, b + n) share an element (std::less gives a total order on pointers).
+template <class T>
+bool ranges_overlap(const T* a, const T* b, std::size_t n) {
+  std::less<const T*> less;
+  return less(a, b + n) && less(b, a + n);
+}
+}  // namespace detail
+
+// Rotates one head vector in[0..head_dim) into out (out == in: in place). The rotary dimensions are
+// [rotary_offset, rotary_offset + s.rotary_dim), paired per `pairing`; the others are copied.
+inline status try_reference_rotate(const spectrum& s, layout pairing, direction dir, std::int64_t position,
+                                   const double* in, double* out, int head_dim, int rotary_offset = 0) {
+  const char* ctx = "reference_rotate";
+  if (auto st = detail::check_spectrum(ctx, s); !st) return st;
+  if (in == nullptr || out == nullptr)
+    return detail::fail(errc::null_data, ctx, ": ", in == nullptr ? "in" : "out", " is null");
+  if (head_dim <= 0) return detail::fail(errc::invalid_dimension, ctx, ": head_dim (", head_dim, ") must be positive");
+  if (rotary_offset < 0 || rotary_offset > head_dim - s.rotary_dim)
+    return detail::fail(errc::invalid_dimension, ctx, ": rotary window [", rotary_offset, ", ",
+                        rotary_offset + s.rotary_dim, ") does not fit in head_dim (", head_dim, ")");
+  if (position < 0 || position > reference_max_position)
+    return detail::fail(errc::invalid_position, ctx, ": position (", static_cast<long long>(position),
+                        ") must be in [0, 2^29]");
+  const std::size_t n = static_cast<std::size_t>(head_dim);
+  if (in != out && detail::ranges_overlap(in, static_cast<const double*>(out), n))
+    return detail::fail(errc::invalid_aliasing, ctx, ": in and out overlap without being the same (in place)");
+
+  const int pairs = s.pairs();
+  const double scale = dir == direction::forward ? s.attention_factor : 1.0 / s.attention_factor;
+  const double sign = dir == direction::forward ? 1.0 : -1.0;
+  for (int i = 0; i < head_dim; ++i)
+    if (i < rotary_offset || i >= rotary_offset + s.rotary_dim) out[i] = in[i];
+  for (int j = 0; j < pairs; ++j) {
+    const int ix = rotary_offset + (pairing == layout::rotate_half ? j : 2 * j);
+    const int iy = rotary_offset + (pairing == layout::rotate_half ? j + pairs : 2 * j + 1);
+    const double angle = static_cast<double>(position) * static_cast<double>(s.inv_freq[static_cast<std::size_t>(j)]);
+    const double c = std::cos(angle) * scale, sn = sign * std::sin(angle) * scale;
+    const double x = in[ix], y = in[iy];
+    out[ix] = x * c - y * sn;
+    out[iy] = x * sn + y * c;
+  }
+  return {};
+}
+
+#if COPE_EXCEPTIONS
+inline void reference_rotate(const spectrum& s, layout pairing, direction dir, std::int64_t position,
+                             const double* in, double* out, int head_dim, int rotary_offset = 0) {
+  detail::throw_if_error(try_reference_rotate(s, pairing, dir, position, in, out, head_dim, rotary_offset));
+}
+#endif
+
+}  // namespace cope

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cope's builds need, if any is missing (root, or sudo).
+#   scripts/install-deps.sh test   compilers, CMake, Ninja, Catch2, Sleef (the golden-data tests)
+#   scripts/install-deps.sh demo   compiler, CMake, Ninja
+set -euo pipefail
+
+packages=(g++ cmake ninja-build)
+case "${1:-test}" in
+  test) packages+=(clang catch2 libsleef-dev) ;;
+  demo) ;;
+  *) echo "usage: $0 [test|demo]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
