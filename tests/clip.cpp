@@ -4,6 +4,7 @@
 
 #include "cope/compat/torch_cpu.hpp"
 #include "cope/cope.hpp"
+#include "support/models.hpp"
 
 #include <cstring>
 
@@ -118,21 +119,11 @@ TEST_CASE("automatic n counts the pairs whose period exceeds the training length
 }
 
 TEST_CASE("CoPE composes with ABF, YaRN, Llama-3, linear and dynamic NTK") {
-  cope::yarn_parameters yarn;  // the paper's evaluation beyond 64k: ABF 1e7 + YaRN factor 4
-  yarn.rope_theta = 1e7;
-  yarn.factor = 4.0;
-  yarn.original_max_position_embeddings = 65536;
-  const cope::spectrum y = cope::rope_yarn(128, yarn);
+  const cope::spectrum y = cope::rope_yarn(128, cope_test::cope_paper_yarn4());
   CHECK(y.attention_factor == Approx(1.1386294361119891).epsilon(1e-15));
   check_cope_on(y, 20);  // YaRN's attention factor is kept
 
-  cope::llama3_parameters l;
-  l.rope_theta = 500000.0;
-  l.factor = 8.0;
-  l.low_freq_factor = 1.0;
-  l.high_freq_factor = 4.0;
-  l.original_max_position_embeddings = 8192;
-  check_cope_on(cope::rope_llama3(128, l), 20);
+  check_cope_on(cope::rope_llama3(128, cope_test::llama31_8b()), 20);
   check_cope_on(cope::rope_linear(256, {1e6, 1.0, 8.0}), 40);
   check_cope_on(cope::rope_default(128, {1e7, 1.0}), 20);
   // Dynamic NTK: re-clip every recomputed spectrum (the authors' code re-applies the mask).
@@ -140,11 +131,7 @@ TEST_CASE("CoPE composes with ABF, YaRN, Llama-3, linear and dynamic NTK") {
 }
 
 TEST_CASE("HardClip composes likewise and keeps the attention factor") {
-  cope::yarn_parameters yarn;
-  yarn.rope_theta = 1e7;
-  yarn.factor = 4.0;
-  yarn.original_max_position_embeddings = 65536;
-  const cope::spectrum h = cope::hard_clip(cope::rope_yarn(128, yarn), 20);
+  const cope::spectrum h = cope::hard_clip(cope::rope_yarn(128, cope_test::cope_paper_yarn4()), 20);
   CHECK(h.attention_factor == Approx(1.1386294361119891).epsilon(1e-15));
   CHECK(h.inv_freq[43] > 0.0f);
   CHECK(h.inv_freq[44] == 0.0f);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
+#include "support/models.hpp"
 
 #include <cmath>
 #include <random>
@@ -29,12 +30,9 @@ vec rotate(const cope::spectrum& s, cope::layout l, cope::direction d, std::int6
   return y;
 }
 std::vector<cope::spectrum> spectra() {
-  cope::yarn_parameters yarn;
-  yarn.rope_theta = 1e7;
-  yarn.factor = 4.0;
-  yarn.original_max_position_embeddings = 65536;
   return {cope::rope_default(128, {1e4, 1.0}), cope::cope_clip(cope::rope_default(128, {1e7, 1.0}), 20),
-          cope::cope_clip(cope::rope_yarn(128, yarn), 20), cope::rope_default(128, {1e4, 0.5})};
+          cope::cope_clip(cope::rope_yarn(128, cope_test::cope_paper_yarn4()), 20),
+          cope::rope_default(128, {1e4, 0.5})};
 }
 const std::int64_t positions[] = {0, 1, 7, 4095, 65535, 1000000, (std::int64_t{1} << 24) - 1, std::int64_t{1} << 24};
 const cope::layout layouts[] = {cope::layout::rotate_half, cope::layout::interleaved};

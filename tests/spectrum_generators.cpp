@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
+#include "support/models.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -13,22 +14,8 @@ std::uint32_t bits(float f) {
   std::memcpy(&b, &f, sizeof b);
   return b;
 }
-cope::yarn_parameters qwen_yarn() {  // Qwen2.5/Qwen3 with YaRN factor 4 (spectrum_formulas.md §4)
-  cope::yarn_parameters p;
-  p.rope_theta = 1e6;
-  p.factor = 4.0;
-  p.original_max_position_embeddings = 32768;
-  return p;
-}
-cope::llama3_parameters llama31() {
-  cope::llama3_parameters p;
-  p.rope_theta = 500000.0;
-  p.factor = 8.0;
-  p.low_freq_factor = 1.0;
-  p.high_freq_factor = 4.0;
-  p.original_max_position_embeddings = 8192;
-  return p;
-}
+using cope_test::llama31_8b;
+using cope_test::qwen25_yarn4;
 }  // namespace
 
 TEST_CASE("default: inv_freq_j = base^(-2j/D), highest frequency first, attention factor 1") {
@@ -99,7 +86,7 @@ TEST_CASE("yarn: correction range of Qwen2.5 (23.596, 39.651) truncates to pairs
   CHECK(cope::detail::yarn_correction_dim(32, 128, 1e6, 32768) == Approx(23.596).margin(5e-4));
   CHECK(cope::detail::yarn_correction_dim(1, 128, 1e6, 32768) == Approx(39.651).margin(5e-4));
   const cope::spectrum base = cope::rope_default(128, {1e6, 1.0});
-  const cope::spectrum s = cope::rope_yarn(128, qwen_yarn());
+  const cope::spectrum s = cope::rope_yarn(128, qwen25_yarn4());
   for (std::size_t j = 0; j <= 23; ++j) CHECK(bits(s.inv_freq[j]) == bits(base.inv_freq[j]));  // extrapolated
   for (std::size_t j = 40; j < 64; ++j)                                                          // interpolated
     CHECK(s.inv_freq_f64[j] == Approx(base.inv_freq_f64[j] / 4.0).epsilon(1e-14));
@@ -134,8 +121,8 @@ TEST_CASE("yarn: truncate=false keeps gpt-oss's raw range; pairs outside it are 
 }
 
 TEST_CASE("yarn: attention factor is 0.1 ln s + 1, the mscale ratio, or the explicit value") {
-  CHECK(cope::rope_yarn(128, qwen_yarn()).attention_factor == Approx(1.1386294361119891).epsilon(1e-15));
-  cope::yarn_parameters p = qwen_yarn();
+  CHECK(cope::rope_yarn(128, qwen25_yarn4()).attention_factor == Approx(1.1386294361119891).epsilon(1e-15));
+  cope::yarn_parameters p = qwen25_yarn4();
   p.factor = 32.0;
   CHECK(cope::rope_yarn(128, p).attention_factor == Approx(1.3465736).epsilon(1e-7));
   p.factor = 40.0;
@@ -157,11 +144,10 @@ TEST_CASE("yarn: factor defaults to max / original, original defaults to max") {
   p.original_max_position_embeddings = 32768;
   p.max_position_embeddings = 131072;
   const cope::spectrum derived = cope::rope_yarn(128, p);
-  const cope::spectrum explicit_4 = cope::rope_yarn(128, qwen_yarn());
+  const cope::spectrum explicit_4 = cope::rope_yarn(128, qwen25_yarn4());
   for (std::size_t j = 0; j < 64; ++j) CHECK(bits(derived.inv_freq[j]) == bits(explicit_4.inv_freq[j]));
-  cope::yarn_parameters q;
-  q.rope_theta = 1e6;
-  q.factor = 4.0;
+  cope::yarn_parameters q = qwen25_yarn4();
+  q.original_max_position_embeddings.reset();
   q.max_position_embeddings = 32768;  // Qwen2.5 README block without its own original length
   const cope::spectrum defaulted = cope::rope_yarn(128, q);
   for (std::size_t j = 0; j < 64; ++j) CHECK(bits(defaulted.inv_freq[j]) == bits(explicit_4.inv_freq[j]));
@@ -169,7 +155,7 @@ TEST_CASE("yarn: factor defaults to max / original, original defaults to max") {
 
 TEST_CASE("llama3: Llama-3.1-8B keeps pairs 0-28, smooths 29-34, divides 35-63 by 8") {
   const cope::spectrum base = cope::rope_default(128, {500000.0, 1.0});
-  const cope::spectrum s = cope::rope_llama3(128, llama31());
+  const cope::spectrum s = cope::rope_llama3(128, llama31_8b());
   CHECK(s.attention_factor == 1.0);
   for (std::size_t j = 0; j < 64; ++j) {
     INFO("pair " << j);
@@ -183,7 +169,7 @@ TEST_CASE("llama3: Llama-3.1-8B keeps pairs 0-28, smooths 29-34, divides 35-63 b
 }
 
 TEST_CASE("llama3: Llama-3.2-1B (head_dim 64, factor 32) bands 0-14, 15-17, 18-31") {
-  cope::llama3_parameters p = llama31();
+  cope::llama3_parameters p = llama31_8b();
   p.factor = 32.0;
   const cope::spectrum base = cope::rope_default(64, {500000.0, 1.0});
   const cope::spectrum s = cope::rope_llama3(64, p);
@@ -245,7 +231,7 @@ TEST_CASE("make_spectrum: dispatch on rope_type, legacy 'su', HF's `beta or defa
   p.original_max_position_embeddings = 32768;
   p.beta_fast = 0.0;  // `beta_fast or 32`
   const cope::spectrum viaconfig = cope::make_spectrum(p, 128, 131072);
-  const cope::spectrum direct = cope::rope_yarn(128, qwen_yarn());
+  const cope::spectrum direct = cope::rope_yarn(128, qwen25_yarn4());
   CHECK(viaconfig.rope_type == "yarn");
   for (std::size_t j = 0; j < 64; ++j) CHECK(bits(viaconfig.inv_freq[j]) == bits(direct.inv_freq[j]));
   CHECK(viaconfig.attention_factor == direct.attention_factor);
@@ -262,7 +248,7 @@ TEST_CASE("make_spectrum: dispatch on rope_type, legacy 'su', HF's `beta or defa
 TEST_CASE("generators: the double spectrum is the float32 one without rounding") {
   // A handful of float32 roundings: at most about 3e-7 relative (Llama-3's smoothing band).
   for (const cope::spectrum& s :
-       {cope::rope_default(128, {5e5, 1.0}), cope::rope_yarn(128, qwen_yarn()), cope::rope_llama3(128, llama31()),
+       {cope::rope_default(128, {5e5, 1.0}), cope::rope_yarn(128, qwen25_yarn4()), cope::rope_llama3(128, llama31_8b()),
         cope::rope_dynamic(128, {1e4, 1.0, 2.0, 4096}, 10000)}) {
     INFO(s.rope_type);
     for (std::size_t j = 0; j < s.inv_freq.size(); ++j)

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
+#include "support/models.hpp"
 
 #include <limits>
 #include <string>
@@ -18,22 +19,6 @@ void check_error(const cope::result<T>& r, cope::errc code, const std::string& m
   CHECK(r.error().message() == message);
 }
 
-cope::yarn_parameters yarn() {
-  cope::yarn_parameters p;
-  p.rope_theta = 1e6;
-  p.factor = 4.0;
-  p.original_max_position_embeddings = 32768;
-  return p;
-}
-cope::llama3_parameters llama3() {
-  cope::llama3_parameters p;
-  p.rope_theta = 500000.0;
-  p.factor = 8.0;
-  p.low_freq_factor = 1.0;
-  p.high_freq_factor = 4.0;
-  p.original_max_position_embeddings = 8192;
-  return p;
-}
 cope::longrope_parameters longrope() {
   cope::longrope_parameters p;
   p.original_max_position_embeddings = 4096;
@@ -46,7 +31,7 @@ cope::longrope_parameters longrope() {
 
 TEST_CASE("validation: head_dim must be positive") {
   check_error(cope::try_rope_default(0), cope::errc::invalid_dimension, "default: head_dim (0) must be positive");
-  check_error(cope::try_rope_yarn(-64, yarn()), cope::errc::invalid_dimension, "yarn: head_dim (-64) must be positive");
+  check_error(cope::try_rope_yarn(-64, cope_test::qwen25_yarn4()), cope::errc::invalid_dimension, "yarn: head_dim (-64) must be positive");
 }
 
 TEST_CASE("validation: odd rotary dimension") {
@@ -72,7 +57,7 @@ TEST_CASE("validation: non-positive, NaN, infinite or non-float32 base") {
     check_error(cope::try_rope_default(128, {b, 1.0}), cope::errc::invalid_base,
                 "default: rope_theta (" + cope::detail::format_number(b) +
                     ") must be finite, greater than 1 and representable in float32");
-  cope::yarn_parameters p = yarn();
+  cope::yarn_parameters p = cope_test::qwen25_yarn4();
   p.rope_theta = -5.0;
   check_error(cope::try_rope_yarn(128, p), cope::errc::invalid_base,
               "yarn: rope_theta (-5) must be finite, greater than 1 and representable in float32");
@@ -85,16 +70,16 @@ TEST_CASE("validation: non-positive, NaN or infinite factor") {
                 "linear: factor (" + value + ") must be finite and positive");
     check_error(cope::try_rope_dynamic(128, {10000.0, 1.0, f, 4096}), cope::errc::invalid_factor,
                 "dynamic: factor (" + value + ") must be finite and positive");
-    cope::yarn_parameters y = yarn();
+    cope::yarn_parameters y = cope_test::qwen25_yarn4();
     y.factor = f;
     check_error(cope::try_rope_yarn(128, y), cope::errc::invalid_factor,
                 "yarn: factor (" + value + ") must be finite and positive");
-    cope::llama3_parameters l = llama3();
+    cope::llama3_parameters l = cope_test::llama31_8b();
     l.low_freq_factor = f;
     check_error(cope::try_rope_llama3(128, l), cope::errc::invalid_factor,
                 "llama3: low_freq_factor (" + value + ") must be finite and positive");
   }
-  cope::yarn_parameters y = yarn();
+  cope::yarn_parameters y = cope_test::qwen25_yarn4();
   y.attention_factor = -1.0;
   check_error(cope::try_rope_yarn(128, y), cope::errc::invalid_factor,
               "yarn: attention_factor (-1) must be finite and positive");
@@ -105,11 +90,11 @@ TEST_CASE("validation: missing required parameters") {
               "linear: missing required parameter 'factor'");
   check_error(cope::try_rope_dynamic(128, {10000.0, 1.0, 2.0, std::nullopt}), cope::errc::missing_parameter,
               "dynamic: missing required parameter 'max_position_embeddings'");
-  cope::llama3_parameters l = llama3();
+  cope::llama3_parameters l = cope_test::llama31_8b();
   l.high_freq_factor.reset();
   check_error(cope::try_rope_llama3(128, l), cope::errc::missing_parameter,
               "llama3: missing required parameter 'high_freq_factor'");
-  cope::yarn_parameters y = yarn();
+  cope::yarn_parameters y = cope_test::qwen25_yarn4();
   y.original_max_position_embeddings.reset();
   check_error(cope::try_rope_yarn(128, y), cope::errc::missing_parameter,
               "yarn: missing required parameter 'original_max_position_embeddings' "
@@ -117,7 +102,7 @@ TEST_CASE("validation: missing required parameters") {
 }
 
 TEST_CASE("validation: yarn beta_fast must exceed beta_slow") {
-  cope::yarn_parameters p = yarn();
+  cope::yarn_parameters p = cope_test::qwen25_yarn4();
   p.beta_fast = 1.0;
   p.beta_slow = 32.0;
   check_error(cope::try_rope_yarn(128, p), cope::errc::invalid_beta,
@@ -149,7 +134,7 @@ TEST_CASE("validation: factor lists of the wrong length or with non-positive ent
 }
 
 TEST_CASE("validation: llama3 low_freq_factor must be below high_freq_factor") {
-  cope::llama3_parameters p = llama3();
+  cope::llama3_parameters p = cope_test::llama31_8b();
   p.low_freq_factor = 4.0;
   p.high_freq_factor = 1.0;
   check_error(cope::try_rope_llama3(128, p), cope::errc::invalid_factor,
@@ -160,7 +145,7 @@ TEST_CASE("validation: llama3 low_freq_factor must be below high_freq_factor") {
 }
 
 TEST_CASE("validation: llama3 original length must be below the max length") {
-  cope::llama3_parameters p = llama3();
+  cope::llama3_parameters p = cope_test::llama31_8b();
   p.max_position_embeddings = 8192;
   check_error(cope::try_rope_llama3(128, p), cope::errc::invalid_length,
               "llama3: original_max_position_embeddings (8192) must be less than max_position_embeddings (8192)");
@@ -210,7 +195,7 @@ TEST_CASE("validation: critical dimension arguments") {
 }
 
 TEST_CASE("validation: the throwing forms throw cope::error with the same code and message") {
-  cope::yarn_parameters p = yarn();
+  cope::yarn_parameters p = cope_test::qwen25_yarn4();
   p.beta_fast = 1.0;
   p.beta_slow = 32.0;
   CHECK_THROWS_WITH(cope::rope_yarn(128, p), "yarn: beta_fast (1) must be greater than beta_slow (32)");
