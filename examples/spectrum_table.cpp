@@ -9,10 +9,10 @@
 #include <string>
 
 namespace {
-bool parse(const char* text, double& value) {
+bool parse(const char* text, double& value, bool integral) {
   char* end = nullptr;
   value = std::strtod(text, &end);
-  return end != text && *end == '\0';
+  return end != text && *end == '\0' && (!integral || value == static_cast<double>(static_cast<long>(value)));
 }
 }  // namespace
 
@@ -20,13 +20,15 @@ int main(int argc, char** argv) {
   double head_dim = 128, base = 1e7, training_length = 65536, n = cope::paper_clip_pairs;
   double* args[] = {&head_dim, &base, &training_length, &n};
   const char* names[] = {"head_dim", "base", "training_length", "n"};
+  const bool integral[] = {true, false, false, true};
   if (argc > 5) {
     std::fprintf(stderr, "usage: %s [head_dim [base [training_length [n]]]]\n", argv[0]);
     return 2;
   }
   for (int i = 1; i < argc; ++i)
-    if (!parse(argv[i], *args[i - 1])) {
-      std::fprintf(stderr, "spectrum_table: %s '%s' is not a number\n", names[i - 1], argv[i]);
+    if (!parse(argv[i], *args[i - 1], integral[i - 1])) {
+      std::fprintf(stderr, "spectrum_table: %s '%s' is not %s\n", names[i - 1], argv[i],
+                   integral[i - 1] ? "an integer" : "a number");
       return 2;
     }
 

@@ -11,6 +11,7 @@
 #include "detail/float32_ops.hpp"
 #include "detail/message.hpp"
 #include "error.hpp"
+#include "facts.hpp"
 #include "float32_math.hpp"
 #include "spectrum.hpp"
 
@@ -28,7 +29,7 @@ inline constexpr int paper_clip_pairs = 20;
 inline std::vector<float> cope_weights(int n, const float32_math& math = correctly_rounded_math()) {
   namespace f32 = detail::f32;
   if (n <= 0) return {};
-  std::vector<float> w = detail::torch_linspace(0.0f, f32::scalar(3.141592653589793), n);
+  std::vector<float> w = detail::torch_linspace(0.0f, f32::scalar(pi), n);
   math.cos(w.data(), w.data(), w.size());
   for (float& x : w) x = f32::mul(0.5f, f32::add(1.0f, x));
   return w;
@@ -38,7 +39,6 @@ inline std::vector<float> cope_weights(int n, const float32_math& math = correct
 inline std::vector<double> cope_weights_f64(int n) {
   std::vector<double> w(static_cast<std::size_t>(n > 0 ? n : 0));
   if (n == 1) w[0] = 1.0;
-  const double pi = 3.141592653589793;
   for (int k = 0; n >= 2 && k < n; ++k) w[static_cast<std::size_t>(k)] = 0.5 * (1.0 + std::cos(pi * k / (n - 1)));
   if (n >= 2) w.back() = 0.0;  // cos(pi) rounds to -1, but say it: the lowest pair is exactly identity
   return w;
@@ -96,11 +96,7 @@ inline result<int> try_ood_clip_count(const spectrum& s, double training_length)
   if (!(std::isfinite(training_length) && training_length > 0))
     return detail::fail(errc::invalid_clip, "ood_clip_count: training_length (", training_length,
                         ") must be finite and positive");
-  const double two_pi = 2 * 3.141592653589793;
-  int count = 0;
-  for (float inv : s.inv_freq)
-    if (inv == 0.0f || two_pi / static_cast<double>(inv) > training_length) ++count;
-  return count;
+  return static_cast<int>(ood_pairs(s, training_length).size());
 }
 
 #if COPE_EXCEPTIONS

@@ -13,8 +13,6 @@
 
 namespace cope {
 
-inline constexpr double two_pi = 6.283185307179586;
-
 // Period of pair j in tokens, 2*pi / inv_freq[j], from the float32 inv_freq the kernels rotate by;
 // +infinity for a zero frequency (a fully clipped pair never turns).
 inline std::vector<double> periods(const spectrum& s) {

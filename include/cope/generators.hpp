@@ -211,7 +211,6 @@ inline double yarn_get_mscale(double scale, double mscale = 1.0) {
 // YaRN's find_correction_dim: the real pair index whose wavelength makes `num_rotations` full turns
 // over the original length (float64, HF's operation order).
 inline double yarn_correction_dim(double num_rotations, int rotary_dim, double rope_theta, double original_length) {
-  const double pi = 3.141592653589793;
   return (rotary_dim * std::log(original_length / (num_rotations * 2 * pi))) / (2 * std::log(rope_theta));
 }
 
@@ -428,7 +427,6 @@ inline result<spectrum> try_rope_llama3(int head_dim, const llama3_parameters& p
   s.rope_type = "llama3";
   const double factor = *p.factor, low = *p.low_freq_factor, high = *p.high_freq_factor;
   const double orig = static_cast<double>(original);
-  const double pi = 3.141592653589793;
   // float32 path, as HF's two torch.where calls; the Python-float thresholds become float32 scalars.
   const float two_pi32 = f32::scalar(2 * pi), factor32 = f32::scalar(factor);
   const float low_wavelen32 = f32::scalar(orig / low), high_wavelen32 = f32::scalar(orig / high);
@@ -446,7 +444,7 @@ inline result<spectrum> try_rope_llama3(int head_dim, const llama3_parameters& p
     }
 
     const double inv64 = s.inv_freq_f64[j];
-    const double wavelen64 = 2 * pi / inv64;
+    const double wavelen64 = two_pi / inv64;
     if (wavelen64 > orig / low) {
       s.inv_freq_f64[j] = inv64 / factor;
     } else if (!(wavelen64 < orig / high)) {

@@ -10,6 +10,10 @@
 
 namespace cope {
 
+// Python's math.pi, the value the reference computes with; two_pi turns a frequency into a period.
+inline constexpr double pi = 3.141592653589793;
+inline constexpr double two_pi = 2 * pi;
+
 // Which clipping transform (clip.hpp) has been applied to the lowest frequencies, if any.
 enum class clip_kind {
   none,
