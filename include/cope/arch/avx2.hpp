@@ -1,0 +1,80 @@
+// Internal header (not part of the public API): the AVX2 + FMA + F16C path, 8 floats / 4 doubles.
+#pragma once
+
+#include "../dtype.hpp"
+#include "../detail/job.hpp"
+#include "../positions.hpp"
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#define COPE_TARGET_FEATURES "avx2,fma,f16c"
+#include "../detail/target_begin.hpp"
+
+namespace cope::isa_avx2 {
+
+inline const char* isa_name() noexcept { return "avx2"; }
+
+struct fv {
+  static constexpr std::size_t width = 8;
+  using type = __m256;
+  static type load(const float* p) noexcept { return _mm256_loadu_ps(p); }
+  static type load(const ::cope::float16* p) noexcept {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static type load(const ::cope::bfloat16* p) noexcept {
+    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
+  }
+  static void store(float* p, type v) noexcept { _mm256_storeu_ps(p, v); }
+  static void store(::cope::float16* p, type v) noexcept {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static void store(::cope::bfloat16* p, type v) noexcept {
+    // Round to nearest even: u + 0x7FFF + ((u >> 16) & 1); NaN stays a quiet NaN.
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    const __m256i rounded = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb));
+    const __m256i quiet = _mm256_or_si256(u, _mm256_set1_epi32(0x400000));
+    const __m256 is_nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+    const __m256i r = _mm256_castps_si256(
+        _mm256_blendv_ps(_mm256_castsi256_ps(rounded), _mm256_castsi256_ps(quiet), is_nan));
+    const __m256i packed = _mm256_packus_epi32(_mm256_srli_epi32(r, 16), _mm256_srli_epi32(r, 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08)));
+  }
+  static type set1(float x) noexcept { return _mm256_set1_ps(x); }
+  static type mul(type a, type b) noexcept { return _mm256_mul_ps(a, b); }
+  static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+  static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
+  static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
+};
+
+struct dv {
+  static constexpr std::size_t width = 4;
+  using type = __m256d;
+  static type load_widen(const float* p) noexcept { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+  static void store_narrow(float* p, type v) noexcept { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
+  static type set1(double x) noexcept { return _mm256_set1_pd(x); }
+  static type add(type a, type b) noexcept { return _mm256_add_pd(a, b); }
+  static type sub(type a, type b) noexcept { return _mm256_sub_pd(a, b); }
+  static type mul(type a, type b) noexcept { return _mm256_mul_pd(a, b); }
+  static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_pd(a, b, c); }
+  static type select_odd(type k, type if_odd, type if_even) noexcept {
+    const __m256i one = _mm256_set1_epi64x(1);
+    const __m256i odd = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_castpd_si256(k), one), one);
+    return _mm256_blendv_pd(if_even, if_odd, _mm256_castsi256_pd(odd));
+  }
+  static type flip_sign_bit1(type x, type k) noexcept {
+    const __m256i sign = _mm256_slli_epi64(_mm256_and_si256(_mm256_castpd_si256(k), _mm256_set1_epi64x(2)), 62);
+    return _mm256_castsi256_pd(_mm256_xor_si256(_mm256_castpd_si256(x), sign));
+  }
+};
+
+#include "../detail/kernels_inl.hpp"
+
+}  // namespace cope::isa_avx2
+
+#include "../detail/target_end.hpp"

@@ -1,0 +1,83 @@
+// Internal header (not part of the public API): the AVX-512 (F, BW, VL, DQ) path, 16 floats / 8 doubles.
+#pragma once
+
+#include "../dtype.hpp"
+#include "../detail/job.hpp"
+#include "../positions.hpp"
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#define COPE_TARGET_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
+#include "../detail/target_begin.hpp"
+
+namespace cope::isa_avx512 {
+
+inline const char* isa_name() noexcept { return "avx512"; }
+
+// GCC 12 reports -Wmaybe-uninitialized inside the plain forms of some intrinsics (their
+// _mm512_undefined_* operand); the zero-masking forms with a full mask are the same instructions.
+inline constexpr __mmask16 all16 = 0xFFFF;
+
+struct fv {
+  static constexpr std::size_t width = 16;
+  using type = __m512;
+  static type load(const float* p) noexcept { return _mm512_loadu_ps(p); }
+  static type load(const ::cope::float16* p) noexcept {
+    return _mm512_maskz_cvtph_ps(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static type load(const ::cope::bfloat16* p) noexcept {
+    const __m512i wide = _mm512_maskz_cvtepu16_epi32(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all16, wide, 16));
+  }
+  static void store(float* p, type v) noexcept { _mm512_storeu_ps(p, v); }
+  static void store(::cope::float16* p, type v) noexcept {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                        _mm512_maskz_cvtps_ph(all16, v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static void store(::cope::bfloat16* p, type v) noexcept {
+    // Round to nearest even: u + 0x7FFF + ((u >> 16) & 1); NaN stays a quiet NaN.
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_maskz_srli_epi32(all16, u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
+    const __mmask16 is_nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    r = _mm512_mask_or_epi32(r, is_nan, u, _mm512_set1_epi32(0x400000));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                        _mm512_maskz_cvtepi32_epi16(all16, _mm512_maskz_srli_epi32(all16, r, 16)));
+  }
+  static type set1(float x) noexcept { return _mm512_set1_ps(x); }
+  static type mul(type a, type b) noexcept { return _mm512_mul_ps(a, b); }
+  static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+  static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
+  static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }
+};
+
+struct dv {
+  static constexpr std::size_t width = 8;
+  using type = __m512d;
+  static type load_widen(const float* p) noexcept { return _mm512_maskz_cvtps_pd(0xFF, _mm256_loadu_ps(p)); }
+  static void store_narrow(float* p, type v) noexcept { _mm256_storeu_ps(p, _mm512_maskz_cvtpd_ps(0xFF, v)); }
+  static type set1(double x) noexcept { return _mm512_set1_pd(x); }
+  static type add(type a, type b) noexcept { return _mm512_add_pd(a, b); }
+  static type sub(type a, type b) noexcept { return _mm512_sub_pd(a, b); }
+  static type mul(type a, type b) noexcept { return _mm512_mul_pd(a, b); }
+  static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_pd(a, b, c); }
+  static type select_odd(type k, type if_odd, type if_even) noexcept {
+    const __mmask8 odd = _mm512_test_epi64_mask(_mm512_castpd_si512(k), _mm512_set1_epi64(1));
+    return _mm512_mask_blend_pd(odd, if_even, if_odd);
+  }
+  static type flip_sign_bit1(type x, type k) noexcept {
+    const __m512i sign =
+        _mm512_maskz_slli_epi64(0xFF, _mm512_and_si512(_mm512_castpd_si512(k), _mm512_set1_epi64(2)), 62);
+    return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(x), sign));
+  }
+};
+
+#include "../detail/kernels_inl.hpp"
+
+}  // namespace cope::isa_avx512
+
+#include "../detail/target_end.hpp"

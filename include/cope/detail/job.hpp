@@ -1,0 +1,38 @@
+// Internal header (not part of the public API): what the checked layer hands the kernels of every ISA,
+// already validated. Plain data: the same type for all ISAs.
+#pragma once
+
+#include "../dtype.hpp"
+#include "../positions.hpp"
+
+#include <cstddef>
+
+namespace cope::detail {
+
+struct head_job {
+  const void* in = nullptr;
+  void* out = nullptr;
+  dtype in_type = dtype::f32;
+  dtype out_type = dtype::f32;
+  std::size_t heads = 0;  // 0: nothing to rotate (k absent)
+  std::size_t head_dim = 0;
+  std::ptrdiff_t token_stride = 0;
+  std::ptrdiff_t head_stride = 0;
+};
+
+struct rope_job {
+  // Angle source: a table (rows of cos then sin, attention factor folded in) or the spectrum.
+  const float* table = nullptr;
+  std::ptrdiff_t table_row_stride = 0;
+  const float* inv_freq = nullptr;
+  double attention_factor = 1.0;
+  std::size_t pairs = 0;
+  positions pos;
+  head_job q, k;
+  bool interleaved = false;
+  bool inverse = false;
+  std::size_t rotary_offset = 0;
+  std::size_t token_begin = 0, token_end = 0;
+};
+
+}  // namespace cope::detail

@@ -1,0 +1,305 @@
+// Internal header (not part of the public API): the rotary kernels, written once over a small vector
+// interface and included on purpose inside each ISA namespace (cope::isa_scalar, isa_avx2, isa_avx512,
+// isa_neon) after that namespace has defined:
+//
+//   struct fv   float vector: width; type; load/store for float, float16, bfloat16 (converting);
+//               set1, mul, fmadd(a, b, c) = a*b + c, fmsub(a, b, c) = a*b - c, swap_pairs.
+//   struct dv   double vector: width; type; load_widen(const float*), store_narrow(float*, v); set1,
+//               add, sub, mul, fmadd; select_odd(k, if_odd, if_even) and flip_sign_bit1(x, k), where
+//               k holds an integer in the low mantissa bits (the 1.5 * 2^52 rounding trick).
+//
+// Everything here is therefore compiled per ISA and never shared between translation units built with
+// different flags (ODR, design §3). Hot functions are noexcept and never allocate. Expects <cstddef>,
+// <cstdint>, <cstring> and cope's public types; no include guard.
+
+// ---- scalar helpers, local to this ISA ----------------------------------------------------------
+
+inline std::uint32_t float_bits(float f) noexcept {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float bits_float(std::uint32_t u) noexcept {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+namespace conv {  // called qualified, so argument-dependent lookup cannot pick cope::to_float instead
+#include "convert_inl.hpp"
+}  // namespace conv
+
+inline float load_scalar(const float* p) noexcept { return *p; }
+inline float load_scalar(const ::cope::float16* p) noexcept { return conv::to_float(*p); }
+inline float load_scalar(const ::cope::bfloat16* p) noexcept { return conv::to_float(*p); }
+inline void store_scalar(float* p, float v) noexcept { *p = v; }
+inline void store_scalar(::cope::float16* p, float v) noexcept { *p = conv::to_float16(v); }
+inline void store_scalar(::cope::bfloat16* p, float v) noexcept { *p = conv::to_bfloat16(v); }
+
+// One double lane, for the tails of the angle loop.
+struct dv1 {
+  static constexpr std::size_t width = 1;
+  using type = double;
+  static type load_widen(const float* p) noexcept { return static_cast<double>(*p); }
+  static void store_narrow(float* p, type v) noexcept { *p = static_cast<float>(v); }
+  static type set1(double x) noexcept { return x; }
+  static type add(type a, type b) noexcept { return a + b; }
+  static type sub(type a, type b) noexcept { return a - b; }
+  static type mul(type a, type b) noexcept { return a * b; }
+  static type fmadd(type a, type b, type c) noexcept { return a * b + c; }
+  static std::uint64_t bits(type x) noexcept {
+    std::uint64_t u;
+    std::memcpy(&u, &x, sizeof u);
+    return u;
+  }
+  static type select_odd(type k, type if_odd, type if_even) noexcept { return (bits(k) & 1u) ? if_odd : if_even; }
+  static type flip_sign_bit1(type x, type k) noexcept {
+    const std::uint64_t u = bits(x) ^ ((bits(k) & 2u) << 62);
+    std::memcpy(&x, &u, sizeof x);
+    return x;
+  }
+};
+
+// ---- exact angles (design §4) -------------------------------------------------------------------
+//
+// angle = position * inv_freq is exact in double (position <= 2^29, inv_freq a float32: at most
+// 29 + 24 significant bits). It is reduced by pi/2 with a three-part Cody-Waite split whose first two
+// parts carry 21 bits, so k * part is exact for k < 2^32; the remainder r lies in [-pi/4, pi/4] and its
+// sine and cosine come from Taylor polynomials accurate to 1e-11 there. Rounding to float32 is the only
+// rounding that reaches the result at float32 precision, at any position.
+
+inline constexpr double angle_two_over_pi = 0x1.45f306dc9c883p-1;
+inline constexpr double angle_pio2_1 = 0x1.921fb00000000p+0;   // pi/2, first 21 bits
+inline constexpr double angle_pio2_2 = 0x1.5110b00000000p-22;  // next 21 bits
+inline constexpr double angle_pio2_3 = 0x1.18469898cc517p-44;  // the rest, rounded
+inline constexpr double angle_round_magic = 0x1.8p52;          // x + magic - magic = nearest integer
+
+// cos_out[j] = scale_cos * cos(position * inv_freq[j]), sin_out[j] = scale_sin * sin(...), j < n.
+template <class D>
+inline std::size_t sincos_span(const float* inv_freq, std::size_t n, double position, double scale_cos,
+                               double scale_sin, float* cos_out, float* sin_out) noexcept {
+  using V = typename D::type;
+  const V p = D::set1(position), magic = D::set1(angle_round_magic), one = D::set1(1.0);
+  const V sc = D::set1(scale_cos), ss = D::set1(scale_sin);
+  std::size_t j = 0;
+  for (; j + D::width <= n; j += D::width) {
+    const V a = D::mul(D::load_widen(inv_freq + j), p);  // exact
+    const V k_magic = D::add(D::mul(a, D::set1(angle_two_over_pi)), magic);
+    const V k = D::sub(k_magic, magic);
+    V r = D::sub(a, D::mul(k, D::set1(angle_pio2_1)));
+    r = D::sub(r, D::mul(k, D::set1(angle_pio2_2)));
+    r = D::sub(r, D::mul(k, D::set1(angle_pio2_3)));
+    const V r2 = D::mul(r, r);
+    // sin r = r + r^3 (-1/3! + r^2 (1/5! + ...)), cos r = 1 + r^2 (-1/2! + r^2 (1/4! + ...))
+    V ps = D::fmadd(r2, D::set1(-1.0 / 39916800.0), D::set1(1.0 / 362880.0));
+    ps = D::fmadd(r2, ps, D::set1(-1.0 / 5040.0));
+    ps = D::fmadd(r2, ps, D::set1(1.0 / 120.0));
+    ps = D::fmadd(r2, ps, D::set1(-1.0 / 6.0));
+    const V sin_r = D::fmadd(D::mul(r, r2), ps, r);
+    V pc = D::fmadd(r2, D::set1(1.0 / 479001600.0), D::set1(-1.0 / 3628800.0));
+    pc = D::fmadd(r2, pc, D::set1(1.0 / 40320.0));
+    pc = D::fmadd(r2, pc, D::set1(-1.0 / 720.0));
+    pc = D::fmadd(r2, pc, D::set1(1.0 / 24.0));
+    pc = D::fmadd(r2, pc, D::set1(-0.5));
+    const V cos_r = D::fmadd(r2, pc, one);
+    // angle = k pi/2 + r: quadrant k mod 4 swaps sin/cos (odd k) and sets the signs.
+    const V sin_a = D::flip_sign_bit1(D::select_odd(k_magic, cos_r, sin_r), k_magic);
+    const V cos_a = D::flip_sign_bit1(D::select_odd(k_magic, sin_r, cos_r), D::add(k_magic, one));
+    D::store_narrow(cos_out + j, D::mul(cos_a, sc));
+    D::store_narrow(sin_out + j, D::mul(sin_a, ss));
+  }
+  return j;
+}
+
+inline void sincos_row(const float* inv_freq, std::size_t n, double position, double scale_cos, double scale_sin,
+                       float* cos_out, float* sin_out) noexcept {
+  const std::size_t done = sincos_span<dv>(inv_freq, n, position, scale_cos, scale_sin, cos_out, sin_out);
+  sincos_span<dv1>(inv_freq + done, n - done, position, scale_cos, scale_sin, cos_out + done, sin_out + done);
+}
+
+// Table rows for positions first .. first + count - 1: row i holds scale * cos at [0, n) and
+// scale * sin at [n, 2n), at out + i * row_stride.
+inline void fill_table_rows(const float* inv_freq, std::size_t n, double scale, std::int64_t first, std::int64_t count,
+                            float* out, std::ptrdiff_t row_stride) noexcept {
+  for (std::int64_t i = 0; i < count; ++i) {
+    float* row = out + i * row_stride;
+    sincos_row(inv_freq, n, static_cast<double>(first + i), scale, scale, row, row + n);
+  }
+}
+
+// ---- one head row -------------------------------------------------------------------------------
+
+// rotate-half: pair j is (x[j], x[j + n]); x' = x c - y s, y' = x s + y c.
+template <class Tin, class Tout>
+inline void rotate_half_row(const Tin* in, Tout* out, const float* c, const float* s, std::size_t n) noexcept {
+  std::size_t j = 0;
+  for (; j + fv::width <= n; j += fv::width) {
+    const typename fv::type x = fv::load(in + j), y = fv::load(in + n + j);
+    const typename fv::type cv = fv::load(c + j), sv = fv::load(s + j);
+    fv::store(out + j, fv::fmsub(x, cv, fv::mul(y, sv)));
+    fv::store(out + n + j, fv::fmadd(x, sv, fv::mul(y, cv)));
+  }
+  for (; j < n; ++j) {
+    const float x = load_scalar(in + j), y = load_scalar(in + n + j);
+    store_scalar(out + j, x * c[j] - y * s[j]);
+    store_scalar(out + n + j, x * s[j] + y * c[j]);
+  }
+}
+
+// interleaved: pair j is (x[2j], x[2j + 1]); with cc = (c0, c0, c1, c1, ...) and
+// ss = (-s0, s0, -s1, s1, ...), out = h * cc + swap_pairs(h) * ss over the 2n dims.
+template <class Tin, class Tout>
+inline void interleaved_row(const Tin* in, Tout* out, const float* cc, const float* ss, std::size_t n2) noexcept {
+  std::size_t j = 0;
+  if constexpr (fv::width >= 2) {
+    for (; j + fv::width <= n2; j += fv::width) {
+      const typename fv::type h = fv::load(in + j);
+      fv::store(out + j, fv::fmadd(h, fv::load(cc + j), fv::mul(fv::swap_pairs(h), fv::load(ss + j))));
+    }
+  }
+  for (; j < n2; j += 2) {
+    const float x = load_scalar(in + j), y = load_scalar(in + j + 1);
+    store_scalar(out + j, x * cc[j] + y * ss[j]);
+    store_scalar(out + j + 1, y * cc[j + 1] + x * ss[j + 1]);
+  }
+}
+
+template <class Tin, class Tout>
+inline void convert_copy(const Tin* in, Tout* out, std::size_t n) noexcept {
+  std::size_t j = 0;
+  for (; j + fv::width <= n; j += fv::width) fv::store(out + j, fv::load(in + j));
+  for (; j < n; ++j) store_scalar(out + j, load_scalar(in + j));
+}
+
+// ---- a call's work ------------------------------------------------------------------------------
+
+using ::cope::detail::head_job;
+using ::cope::detail::rope_job;
+
+using heads_fn = void (*)(const head_job&, std::size_t token, const float* a, const float* b, std::size_t pairs,
+                          std::size_t rotary_offset) noexcept;
+
+// Every head of one token. a, b: (cos, sin) rows for rotate-half, (cc, ss) for interleaved.
+template <class Tin, class Tout, bool interleaved>
+inline void rotate_heads(const head_job& job, std::size_t token, const float* a, const float* b, std::size_t pairs,
+                         std::size_t rotary_offset) noexcept {
+  const std::size_t rotary_end = rotary_offset + 2 * pairs;
+  for (std::size_t h = 0; h < job.heads; ++h) {
+    const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(token) * job.token_stride +
+                              static_cast<std::ptrdiff_t>(h) * job.head_stride;
+    const Tin* in = static_cast<const Tin*>(job.in) + at;
+    Tout* out = static_cast<Tout*>(job.out) + at;
+    if (static_cast<const void*>(in) != static_cast<const void*>(out)) {  // out of place: copy the rest
+      convert_copy(in, out, rotary_offset);
+      convert_copy(in + rotary_end, out + rotary_end, job.head_dim - rotary_end);
+    }
+    if (interleaved)
+      interleaved_row(in + rotary_offset, out + rotary_offset, a, b, 2 * pairs);
+    else
+      rotate_half_row(in + rotary_offset, out + rotary_offset, a, b, pairs);
+  }
+}
+
+template <bool interleaved>
+inline heads_fn select_heads(::cope::dtype in, ::cope::dtype out) noexcept {
+  using ::cope::dtype;
+  using ::cope::float16;
+  using ::cope::bfloat16;
+  if (in == dtype::f32 && out == dtype::f32) return &rotate_heads<float, float, interleaved>;
+  if (in == dtype::f16 && out == dtype::f16) return &rotate_heads<float16, float16, interleaved>;
+  if (in == dtype::bf16 && out == dtype::bf16) return &rotate_heads<bfloat16, bfloat16, interleaved>;
+  if (in == dtype::f32 && out == dtype::f16) return &rotate_heads<float, float16, interleaved>;
+  if (in == dtype::f32 && out == dtype::bf16) return &rotate_heads<float, bfloat16, interleaved>;
+  return nullptr;  // rejected by the checked layer
+}
+
+inline heads_fn select_heads(::cope::dtype in, ::cope::dtype out, bool interleaved) noexcept {
+  return interleaved ? select_heads<true>(in, out) : select_heads<false>(in, out);
+}
+
+// Position of each token in [token_begin, token_end), in order (a cursor over ragged requests).
+class position_cursor {
+ public:
+  position_cursor(const ::cope::positions& pos, std::size_t first_token) noexcept : pos_(pos) {
+    if (pos_.kind == ::cope::position_kind::ragged_i32 || pos_.kind == ::cope::position_kind::ragged_i64) {
+      std::size_t lo = 0, hi = pos_.requests;  // last request whose start <= first_token
+      while (hi - lo > 1) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (indptr(mid) <= static_cast<std::int64_t>(first_token)) lo = mid; else hi = mid;
+      }
+      request_ = lo;
+    }
+  }
+  std::int64_t at(std::size_t token) noexcept {
+    switch (pos_.kind) {
+      case ::cope::position_kind::offset: return pos_.start + static_cast<std::int64_t>(token);
+      case ::cope::position_kind::ids_i32: return static_cast<const std::int32_t*>(pos_.ids)[token];
+      case ::cope::position_kind::ids_i64: return static_cast<const std::int64_t*>(pos_.ids)[token];
+      default: break;
+    }
+    const auto t = static_cast<std::int64_t>(token);
+    while (indptr(request_ + 1) <= t) ++request_;  // skips empty requests too
+    return offset(request_) + (t - indptr(request_));
+  }
+
+ private:
+  std::int64_t indptr(std::size_t r) const noexcept {
+    return pos_.kind == ::cope::position_kind::ragged_i32 ? static_cast<const std::int32_t*>(pos_.indptr)[r]
+                                                          : static_cast<const std::int64_t*>(pos_.indptr)[r];
+  }
+  std::int64_t offset(std::size_t r) const noexcept {
+    return pos_.kind == ::cope::position_kind::ragged_i32 ? static_cast<const std::int32_t*>(pos_.request_offsets)[r]
+                                                          : static_cast<const std::int64_t*>(pos_.request_offsets)[r];
+  }
+  const ::cope::positions& pos_;
+  std::size_t request_ = 0;
+};
+
+inline constexpr std::size_t max_pairs = 512;  // rotary_dim <= 1024: the per-token rows live on the stack
+
+inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
+  const std::size_t n = job.pairs;
+  alignas(64) float c_buf[max_pairs], s_buf[max_pairs], cc[2 * max_pairs], ss[2 * max_pairs];
+  const double f = job.attention_factor;
+  position_cursor cursor(job.pos, job.token_begin);
+  for (std::size_t t = job.token_begin; t < job.token_end; ++t) {
+    const std::int64_t p = cursor.at(t);
+    const float* c = c_buf;
+    const float* s = s_buf;
+    if (job.table != nullptr) {
+      const float* row = job.table + p * job.table_row_stride;
+      if (!job.inverse) {
+        c = row;
+        s = row + n;
+      } else {  // the exact inverse: rotate by -a and divide by f, from rows holding f cos and f sin
+        const float inv_f2 = static_cast<float>(1.0 / (f * f));
+        for (std::size_t j = 0; j < n; ++j) {
+          c_buf[j] = row[j] * inv_f2;
+          s_buf[j] = -row[n + j] * inv_f2;
+        }
+      }
+    } else if (!job.inverse) {
+      sincos_row(job.inv_freq, n, static_cast<double>(p), f, f, c_buf, s_buf);
+    } else {
+      sincos_row(job.inv_freq, n, static_cast<double>(p), 1.0 / f, -1.0 / f, c_buf, s_buf);
+    }
+    const float* a = c;
+    const float* b = s;
+    if (job.interleaved) {
+      for (std::size_t j = 0; j < n; ++j) {
+        cc[2 * j] = cc[2 * j + 1] = c[j];
+        ss[2 * j] = -s[j];
+        ss[2 * j + 1] = s[j];
+      }
+      a = cc;
+      b = ss;
+    }
+    q_fn(job.q, t, a, b, n, job.rotary_offset);
+    if (job.k.heads != 0) k_fn(job.k, t, a, b, n, job.rotary_offset);
+  }
+}
+
+// The kernels' entry point: every token in [token_begin, token_end) of q and k.
+inline void run(const rope_job& job) noexcept {
+  run(job, select_heads(job.q.in_type, job.q.out_type, job.interleaved),
+      select_heads(job.k.in_type, job.k.out_type, job.interleaved));
+}

@@ -1,0 +1,66 @@
+// cope — storage types of q and k: float32, IEEE float16 and bfloat16 (design §3). Math is always
+// float32; storing rounds to nearest, ties to even.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace cope {
+
+enum class dtype { f32, f16, bf16 };
+
+inline const char* to_string(dtype t) noexcept {
+  switch (t) {
+    case dtype::f32: return "f32";
+    case dtype::f16: return "f16";
+    case dtype::bf16: return "bf16";
+  }
+  return "unknown";
+}
+
+inline std::size_t size_of(dtype t) noexcept { return t == dtype::f32 ? 4 : 2; }
+
+// IEEE 754 binary16, stored as its bit pattern.
+struct float16 {
+  std::uint16_t bits;
+};
+
+// bfloat16: the upper half of a float32, stored as its bit pattern.
+struct bfloat16 {
+  std::uint16_t bits;
+};
+
+template <class T>
+struct dtype_of;
+template <>
+struct dtype_of<float> {
+  static constexpr dtype value = dtype::f32;
+};
+template <>
+struct dtype_of<float16> {
+  static constexpr dtype value = dtype::f16;
+};
+template <>
+struct dtype_of<bfloat16> {
+  static constexpr dtype value = dtype::bf16;
+};
+
+// Scalar conversions: integer bit manipulation only (the same under any -m flags).
+namespace detail {
+inline std::uint32_t float_bits(float f) noexcept {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float bits_float(std::uint32_t u) noexcept {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+}  // namespace detail
+
+using detail::bits_float;
+using detail::float_bits;
+#include "detail/convert_inl.hpp"
+
+}  // namespace cope
