@@ -312,9 +312,15 @@ inline void unchecked_run(::cope::detail::rope_job job, const rope_args& a) noex
   job.rotary_offset = a.rotary_offset;
   job.token_begin = a.token_begin;
   job.token_end = a.token_end == all_tokens ? a.q.tokens : a.token_end;
-  job.q = {a.q.data, a.q_out.data, a.q.type, a.q_out.type, a.q.heads, a.q.head_dim, a.q.token_stride, a.q.head_stride};
+  job.q = {a.q.data,         a.q_out.data,         a.q.type,
+           a.q_out.type,     a.q.heads,            a.q.head_dim,
+           a.q.token_stride, a.q.head_stride,      a.q_out.token_stride,
+           a.q_out.head_stride};
   if (a.k.data != nullptr)
-    job.k = {a.k.data, a.k_out.data, a.k.type, a.k_out.type, a.k.heads, a.k.head_dim, a.k.token_stride, a.k.head_stride};
+    job.k = {a.k.data,         a.k_out.data,    a.k.type,
+             a.k_out.type,     a.k.heads,       a.k.head_dim,
+             a.k.token_stride, a.k.head_stride, a.k_out.token_stride,
+             a.k_out.head_stride};
   dispatch::kernels().run(job);
 }
 }  // namespace checks

@@ -16,8 +16,10 @@ struct head_job {
   dtype out_type = dtype::f32;
   std::size_t heads = 0;  // 0: nothing to rotate (k absent)
   std::size_t head_dim = 0;
-  std::ptrdiff_t token_stride = 0;
-  std::ptrdiff_t head_stride = 0;
+  std::ptrdiff_t in_token_stride = 0;  // elements
+  std::ptrdiff_t in_head_stride = 0;
+  std::ptrdiff_t out_token_stride = 0;
+  std::ptrdiff_t out_head_stride = 0;
 };
 
 struct rope_job {

@@ -184,10 +184,9 @@ inline void rotate_heads(const head_job& job, std::size_t token, const float* a,
                          std::size_t rotary_offset) noexcept {
   const std::size_t rotary_end = rotary_offset + 2 * pairs;
   for (std::size_t h = 0; h < job.heads; ++h) {
-    const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(token) * job.token_stride +
-                              static_cast<std::ptrdiff_t>(h) * job.head_stride;
-    const Tin* in = static_cast<const Tin*>(job.in) + at;
-    Tout* out = static_cast<Tout*>(job.out) + at;
+    const auto t = static_cast<std::ptrdiff_t>(token), hh = static_cast<std::ptrdiff_t>(h);
+    const Tin* in = static_cast<const Tin*>(job.in) + t * job.in_token_stride + hh * job.in_head_stride;
+    Tout* out = static_cast<Tout*>(job.out) + t * job.out_token_stride + hh * job.out_head_stride;
     if (static_cast<const void*>(in) != static_cast<const void*>(out)) {  // out of place: copy the rest
       convert_copy(in, out, rotary_offset);
       convert_copy(in + rotary_end, out + rotary_end, job.head_dim - rotary_end);

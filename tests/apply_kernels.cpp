@@ -1,0 +1,310 @@
+// The apply kernels (apply.hpp) against the double-precision reference (reference.hpp), once per
+// compiled ISA: this file is built into one test executable per path (scalar, AVX2, AVX-512, runtime
+// dispatch, NEON under qemu), each checking first that it runs the path it was built for.
+//
+// Tolerances (design §4): float32 outputs within 4e-7 of the pair's norm (times the attention factor);
+// float16 / bfloat16 outputs within half an ulp of their format at the exact value, plus that 4e-7.
+#include <catch2/catch.hpp>
+
+#include "cope/cope.hpp"
+#include "support/json.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#if defined(__unix__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+#ifndef COPE_TEST_EXPECTED_ISA
+#error "COPE_TEST_EXPECTED_ISA must name the path this executable is built for"
+#endif
+
+namespace {
+
+using cope::direction;
+using cope::dtype;
+using cope::layout;
+using cope::position_kind;
+
+// ---- typed access to type-erased buffers --------------------------------------------------------
+
+float get(const void* base, dtype t, std::size_t i) {
+  switch (t) {
+    case dtype::f32: return static_cast<const float*>(base)[i];
+    case dtype::f16: return cope::to_float(static_cast<const cope::float16*>(base)[i]);
+    case dtype::bf16: return cope::to_float(static_cast<const cope::bfloat16*>(base)[i]);
+  }
+  return 0;
+}
+void set(void* base, dtype t, std::size_t i, float v) {
+  switch (t) {
+    case dtype::f32: static_cast<float*>(base)[i] = v; break;
+    case dtype::f16: static_cast<cope::float16*>(base)[i] = cope::to_float16(v); break;
+    case dtype::bf16: static_cast<cope::bfloat16*>(base)[i] = cope::to_bfloat16(v); break;
+  }
+}
+float representable(dtype t, float v) {  // v rounded to the storage type
+  if (t == dtype::f16) return cope::to_float(cope::to_float16(v));
+  if (t == dtype::bf16) return cope::to_float(cope::to_bfloat16(v));
+  return v;
+}
+// Half an ulp of the storage format at |v| (0 for float32: its rounding is inside the 4e-7).
+double half_ulp(dtype t, double v) {
+  if (t == dtype::f32) return 0.0;
+  const int mantissa_bits = t == dtype::f16 ? 10 : 7;
+  const int min_exponent = t == dtype::f16 ? -14 : -126;
+  const int e = std::max(v == 0.0 ? min_exponent : static_cast<int>(std::floor(std::log2(std::abs(v)))), min_exponent);
+  return std::ldexp(0.5, e - mantissa_bits);
+}
+
+// A strided [tokens, heads, head_dim] buffer of exactly the view's span (AddressSanitizer sees any
+// access past it), padding between rows filled with a sentinel that must survive.
+struct buffer {
+  dtype type;
+  std::size_t tokens, heads, head_dim;
+  std::ptrdiff_t token_stride, head_stride;
+  std::vector<unsigned char> bytes;
+
+  buffer(dtype t, std::size_t n_tokens, std::size_t n_heads, std::size_t dim, std::size_t head_pad, std::size_t token_pad)
+      : type(t), tokens(n_tokens), heads(n_heads), head_dim(dim),
+        token_stride(static_cast<std::ptrdiff_t>(n_heads * (dim + head_pad) + token_pad)),
+        head_stride(static_cast<std::ptrdiff_t>(dim + head_pad)) {
+    bytes.resize(span() * cope::size_of(t));
+    for (std::size_t i = 0; i < span(); ++i) set(bytes.data(), t, i, sentinel);
+  }
+  static constexpr float sentinel = -12345.0f;
+  std::size_t span() const {
+    return (tokens - 1) * static_cast<std::size_t>(token_stride) + (heads - 1) * static_cast<std::size_t>(head_stride) +
+           head_dim;
+  }
+  std::size_t index(std::size_t t, std::size_t h, std::size_t i) const {
+    return t * static_cast<std::size_t>(token_stride) + h * static_cast<std::size_t>(head_stride) + i;
+  }
+  float at(std::size_t t, std::size_t h, std::size_t i) const { return get(bytes.data(), type, index(t, h, i)); }
+  void put(std::size_t t, std::size_t h, std::size_t i, float v) { set(bytes.data(), type, index(t, h, i), v); }
+  cope::tensor_view view() {
+    return {bytes.data(), type, tokens, heads, head_dim, token_stride, head_stride, span()};
+  }
+  bool is_padding(std::size_t e) const {
+    const std::size_t in_token = e % static_cast<std::size_t>(token_stride);
+    return in_token >= heads * static_cast<std::size_t>(head_stride) ||
+           in_token % static_cast<std::size_t>(head_stride) >= head_dim;
+  }
+};
+
+void fill_random(buffer& b, std::mt19937_64& rng) {
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  for (std::size_t t = 0; t < b.tokens; ++t)
+    for (std::size_t h = 0; h < b.heads; ++h)
+      for (std::size_t i = 0; i < b.head_dim; ++i) b.put(t, h, i, representable(b.type, u(rng)));
+}
+
+// ---- the position forms ---------------------------------------------------------------------------
+
+struct position_data {
+  std::vector<std::int64_t> of_token;  // what the kernel must use for each token
+  std::vector<std::int32_t> ids32, indptr32, offsets32;
+  std::vector<std::int64_t> ids64, indptr64, offsets64;
+  cope::positions pos;
+};
+
+position_data make_positions(position_kind kind, std::size_t tokens, std::int64_t max_pos, std::mt19937_64& rng) {
+  position_data d;
+  std::uniform_int_distribution<std::int64_t> any(0, max_pos);
+  switch (kind) {
+    case position_kind::offset: {
+      const std::int64_t start = std::uniform_int_distribution<std::int64_t>(
+          0, max_pos - static_cast<std::int64_t>(tokens) + 1)(rng);
+      for (std::size_t t = 0; t < tokens; ++t) d.of_token.push_back(start + static_cast<std::int64_t>(t));
+      d.pos = cope::positions::from_offset(start);
+      break;
+    }
+    case position_kind::ids_i32:
+    case position_kind::ids_i64:
+      for (std::size_t t = 0; t < tokens; ++t) d.of_token.push_back(any(rng));
+      d.ids32.assign(d.of_token.begin(), d.of_token.end());
+      d.ids64 = d.of_token;
+      d.pos = kind == position_kind::ids_i32 ? cope::positions::from_ids(d.ids32.data(), tokens)
+                                             : cope::positions::from_ids(d.ids64.data(), tokens);
+      break;
+    case position_kind::ragged_i32:
+    case position_kind::ragged_i64: {
+      // Requests of random lengths (some empty), each at its own offset.
+      d.indptr64.push_back(0);
+      while (d.indptr64.back() < static_cast<std::int64_t>(tokens)) {
+        const std::int64_t len = std::min<std::int64_t>(std::uniform_int_distribution<std::int64_t>(0, 40)(rng),
+                                                        static_cast<std::int64_t>(tokens) - d.indptr64.back());
+        const std::int64_t offset = std::uniform_int_distribution<std::int64_t>(0, max_pos - std::max<std::int64_t>(len, 1) + 1)(rng);
+        d.offsets64.push_back(offset);
+        for (std::int64_t i = 0; i < len; ++i) d.of_token.push_back(offset + i);
+        d.indptr64.push_back(d.indptr64.back() + len);
+      }
+      d.indptr32.assign(d.indptr64.begin(), d.indptr64.end());
+      d.offsets32.assign(d.offsets64.begin(), d.offsets64.end());
+      d.pos = kind == position_kind::ragged_i32
+                  ? cope::positions::ragged(d.indptr32.data(), d.offsets32.data(), d.offsets32.size())
+                  : cope::positions::ragged(d.indptr64.data(), d.offsets64.data(), d.offsets64.size());
+      break;
+    }
+  }
+  return d;
+}
+
+// ---- one case against the reference ---------------------------------------------------------------
+
+struct kernel_case {
+  cope::spectrum s;
+  layout pairing;
+  dtype in, out;
+  direction dir;
+  bool in_place, use_table;
+  position_kind positions;
+  std::size_t tokens, head_dim, rotary_offset, head_pad, token_pad, q_heads, k_heads;
+};
+
+std::string describe(const kernel_case& c) {
+  return std::string(cope::to_string(c.pairing)) + " " + cope::to_string(c.in) + "->" + cope::to_string(c.out) + " " +
+         cope::to_string(c.dir) + (c.in_place ? " in-place" : " out-of-place") + (c.use_table ? " table" : " on-the-fly") +
+         " positions=" + std::to_string(static_cast<int>(c.positions)) + " tokens=" + std::to_string(c.tokens) +
+         " head_dim=" + std::to_string(c.head_dim) + " rotary_dim=" + std::to_string(c.s.rotary_dim) + "@" +
+         std::to_string(c.rotary_offset) + " pads=" + std::to_string(c.head_pad) + "/" + std::to_string(c.token_pad) +
+         " heads=" + std::to_string(c.q_heads) + "/" + std::to_string(c.k_heads) + " " + c.s.rope_type +
+         (c.s.clip != cope::clip_kind::none ? "+clip" : "");
+}
+
+// Largest error of an output row against the reference, in units of the allowed error (<= 1 passes).
+double row_error(const kernel_case& c, const buffer& input, const buffer& output, std::size_t t, std::size_t h,
+                 std::int64_t position) {
+  std::vector<double> x(c.head_dim), y(c.head_dim);
+  for (std::size_t i = 0; i < c.head_dim; ++i) x[i] = input.at(t, h, i);
+  cope::reference_rotate(c.s, c.pairing, c.dir, position, x.data(), y.data(), static_cast<int>(c.head_dim),
+                         static_cast<int>(c.rotary_offset));
+  const std::size_t n = static_cast<std::size_t>(c.s.pairs());
+  const double scale = c.dir == direction::forward ? c.s.attention_factor : 1.0 / c.s.attention_factor;
+  double worst = 0;
+  for (std::size_t i = 0; i < c.head_dim; ++i) {
+    const double got = output.at(t, h, i);
+    if (i < c.rotary_offset || i >= c.rotary_offset + 2 * n) {  // passed through (converted if out of place)
+      worst = std::max(worst, got == static_cast<double>(representable(c.out, static_cast<float>(x[i]))) ? 0.0 : 1e9);
+      continue;
+    }
+    const std::size_t r = i - c.rotary_offset;
+    const std::size_t j = c.pairing == layout::rotate_half ? r % n : r / 2;
+    const std::size_t ix = c.rotary_offset + (c.pairing == layout::rotate_half ? j : 2 * j);
+    const std::size_t iy = c.rotary_offset + (c.pairing == layout::rotate_half ? j + n : 2 * j + 1);
+    const double norm = std::hypot(x[ix], x[iy]) * scale;
+    const double allowed = half_ulp(c.out, y[i]) + 4e-7 * norm + 1e-30;
+    worst = std::max(worst, std::abs(got - y[i]) / allowed);
+  }
+  return worst;
+}
+
+void run_case(const kernel_case& c, std::mt19937_64& rng) {
+  INFO(describe(c));
+  // Tables cover positions 0..4095 here (large positions in tables: see the table tests); on the fly,
+  // positions range up to 2^24.
+  const cope::rope_table table = c.use_table ? cope::make_table(c.s, 4096) : cope::rope_table{};
+  const std::int64_t max_pos = c.use_table ? 4095 : std::int64_t{1} << 24;
+  const position_data pd = make_positions(c.positions, c.tokens, max_pos, rng);
+
+  buffer q(c.in, c.tokens, c.q_heads, c.head_dim, c.head_pad, c.token_pad);
+  buffer k(c.in, c.tokens, c.k_heads, c.head_dim, c.head_pad, c.token_pad);
+  fill_random(q, rng);
+  fill_random(k, rng);
+  const buffer q_before = q, k_before = k;
+  buffer q_out = c.in_place ? q : buffer(c.out, c.tokens, c.q_heads, c.head_dim, c.head_pad + 1, c.token_pad);
+  buffer k_out = c.in_place ? k : buffer(c.out, c.tokens, c.k_heads, c.head_dim, c.head_pad, c.token_pad + 3);
+
+  cope::rope_args args;
+  args.q = q.view();
+  args.k = k.view();
+  args.q_out = c.in_place ? q.view() : q_out.view();
+  args.k_out = c.in_place ? k.view() : k_out.view();
+  args.pos = pd.pos;
+  args.pairing = c.pairing;
+  args.dir = c.dir;
+  args.rotary_offset = c.rotary_offset;
+  const cope::status st = c.use_table ? cope::try_apply_rope(table.view(), args) : cope::try_apply_rope(c.s, args);
+  INFO(st.message());
+  REQUIRE(st.ok());
+
+  const buffer& q_result = c.in_place ? q : q_out;
+  const buffer& k_result = c.in_place ? k : k_out;
+  double worst = 0;
+  for (std::size_t t = 0; t < c.tokens; ++t) {
+    for (std::size_t h = 0; h < c.q_heads; ++h) worst = std::max(worst, row_error(c, q_before, q_result, t, h, pd.of_token[t]));
+    for (std::size_t h = 0; h < c.k_heads; ++h) worst = std::max(worst, row_error(c, k_before, k_result, t, h, pd.of_token[t]));
+  }
+  CHECK(worst <= 1.0);
+  // Nothing outside the rows was written: padding keeps its sentinel; out of place, inputs are untouched.
+  for (const buffer* b : {&q_result, &k_result})
+    for (std::size_t e = 0; e < b->span(); ++e)
+      if (b->is_padding(e)) REQUIRE(get(b->bytes.data(), b->type, e) == representable(b->type, buffer::sentinel));
+  if (!c.in_place) {
+    CHECK(q.bytes == q_before.bytes);
+    CHECK(k.bytes == k_before.bytes);
+  }
+}
+
+std::vector<cope::spectrum> test_spectra(std::size_t head_dim, std::size_t rotary_dim) {
+  // int(head_dim * partial) must give rotary_dim back: aim half a dimension above it unless it is all.
+  const double partial = rotary_dim == head_dim ? 1.0 : (static_cast<double>(rotary_dim) + 0.5) / static_cast<double>(head_dim);
+  cope::yarn_parameters yarn;  // attention factor 1.1386
+  yarn.rope_theta = 1e7;
+  yarn.factor = 4.0;
+  yarn.original_max_position_embeddings = 65536;
+  yarn.partial_rotary_factor = partial;
+  const int hd = static_cast<int>(head_dim);
+  const cope::spectrum base = cope::rope_default(hd, {1e4, partial});
+  return {base, cope::cope_clip(cope::rope_yarn(hd, yarn), base.pairs() / 3),
+          cope::hard_clip(cope::rope_default(hd, {5e5, partial}), base.pairs() / 4)};
+}
+
+}  // namespace
+
+TEST_CASE("kernels: this executable runs the path it was built for") {
+  INFO("active " << cope::active_isa());
+  CHECK(std::string(cope::active_isa()) == COPE_TEST_EXPECTED_ISA);
+}
+
+TEST_CASE("kernels match the double reference: layouts x types x directions x placement x sources x positions") {
+  std::mt19937_64 rng(20260211);
+  const std::size_t token_counts[] = {1, 3, 19, 99, 1000};
+  const std::size_t head_dims[] = {64, 80, 96, 128, 256};
+  const std::pair<dtype, dtype> types[] = {{dtype::f32, dtype::f32},
+                                           {dtype::f16, dtype::f16},
+                                           {dtype::bf16, dtype::bf16},
+                                           {dtype::f32, dtype::f16},
+                                           {dtype::f32, dtype::bf16}};
+  const position_kind kinds[] = {position_kind::offset, position_kind::ids_i32, position_kind::ids_i64,
+                                 position_kind::ragged_i32, position_kind::ragged_i64};
+  std::size_t n = 0;
+  for (layout pairing : {layout::rotate_half, layout::interleaved})
+    for (const auto& [in, out] : types)
+      for (direction dir : {direction::forward, direction::inverse})
+        for (bool in_place : {true, false})
+          for (bool use_table : {true, false})
+            for (position_kind kind : kinds) {
+              if (in_place && in != out) continue;  // in place needs one storage type
+              ++n;
+              // Shapes cycle through the awkward values so every one meets every other axis often.
+              const std::size_t head_dim = head_dims[n % 5];
+              const std::size_t tokens = token_counts[(n / 5) % 5] == 1000 && n % 3 != 0 ? 99 : token_counts[(n / 5) % 5];
+              const std::size_t rotary_dim = n % 4 == 0 ? head_dim / 2 : (n % 4 == 1 ? head_dim - 2 * 7 : head_dim);
+              const std::size_t rotary_offset = rotary_dim == head_dim ? 0 : (n % 3) * ((head_dim - rotary_dim) / 2);
+              const std::vector<cope::spectrum> spectra = test_spectra(head_dim, rotary_dim);
+              kernel_case c{spectra[n % spectra.size()], pairing, in, out, dir, in_place, use_table, kind, tokens,
+                            head_dim, rotary_offset, n % 2 ? std::size_t{3} : 0, n % 3 ? std::size_t{5} : 0, 1 + n % 4, 1 + n % 2};
+              c.s.head_dim = static_cast<int>(head_dim);
+              run_case(c, rng);
+            }
+  CHECK(n == 320);
+}
