@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cope's builds need, if any is missing (root, or sudo).
-#   scripts/install-deps.sh test   compilers, CMake, Ninja, Catch2, Sleef (the golden-data tests)
+#   scripts/install-deps.sh test   compilers, CMake, Ninja, Catch2, Sleef (the golden-data tests), the
+#                                  AArch64 cross compiler and qemu (the NEON tests)
 #   scripts/install-deps.sh demo   compiler, CMake, Ninja
 set -euo pipefail
 
 packages=(g++ cmake ninja-build)
 case "${1:-test}" in
-  test) packages+=(clang catch2 libsleef-dev) ;;
+  test) packages+=(clang catch2 libsleef-dev g++-aarch64-linux-gnu qemu-user) ;;
   demo) ;;
   *) echo "usage: $0 [test|demo]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,236 @@
+// Bad input to the apply layer (design §7): each rule reports its code and a specific message, and
+// the output buffers are left exactly as they were.
+#include <catch2/catch.hpp>
+
+#include "cope/cope.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct fixture {
+  cope::spectrum s = cope::rope_default(64, {1e4, 1.0});
+  cope::rope_table table = cope::make_table(s, 16);
+  std::vector<float> q = std::vector<float>(4 * 2 * 64, 0.5f);
+  std::vector<float> k = std::vector<float>(4 * 1 * 64, 0.25f);
+  std::vector<float> q_out = std::vector<float>(4 * 2 * 64, -1.0f);
+  std::vector<float> k_out = std::vector<float>(4 * 1 * 64, -1.0f);
+
+  cope::rope_args args() {
+    return cope::rope_args::out_of_place(cope::make_view(q.data(), 4, 2, 64), cope::make_view(q_out.data(), 4, 2, 64),
+                                         cope::make_view(k.data(), 4, 1, 64), cope::make_view(k_out.data(), 4, 1, 64),
+                                         cope::positions::from_offset(0));
+  }
+
+  // Runs the call through the table and the spectrum source alike; nothing may change.
+  void expect(const cope::rope_args& a, cope::errc code, const std::string& message, bool table_only = false,
+              bool spectrum_only = false) {
+    const std::vector<float> before[] = {q, k, q_out, k_out};
+    if (!spectrum_only) {
+      const cope::status st = cope::try_apply_rope(table.view(), a);
+      CHECK(st.code() == code);
+      CHECK(st.message() == message);
+    }
+    if (!table_only) {
+      const cope::status st = cope::try_apply_rope(s, a);
+      CHECK(st.code() == code);
+      CHECK(st.message() == message);
+    }
+    CHECK(q == before[0]);
+    CHECK(k == before[1]);
+    CHECK(q_out == before[2]);
+    CHECK(k_out == before[3]);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("apply validation: a good call succeeds (the fixture is sound)") {
+  fixture f;
+  CHECK(cope::try_apply_rope(f.table.view(), f.args()).ok());
+  CHECK(cope::try_apply_rope(f.s, f.args()).ok());
+}
+
+TEST_CASE("apply validation: null data") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.q.data = nullptr;
+  f.expect(a, cope::errc::null_data, "apply_rope: q is null");
+  a = f.args();
+  a.k_out.data = nullptr;
+  f.expect(a, cope::errc::null_data, "apply_rope: k_out is null");
+}
+
+TEST_CASE("apply validation: rotary window larger than the head") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.rotary_offset = 2;
+  f.expect(a, cope::errc::invalid_dimension, "apply_rope: q.head_dim (64) is smaller than the rotary window end (66)");
+}
+
+TEST_CASE("apply validation: strides that are not positive or make rows overlap") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.q.token_stride = 0;
+  f.expect(a, cope::errc::invalid_view, "apply_rope: q.token_stride (0) must be positive");
+  a = f.args();
+  a.q_out.head_stride = 32;  // heads overlap by half a row
+  f.expect(a, cope::errc::overlapping_views, "apply_rope: q_out's rows overlap (token_stride 128, head_stride 32, head_dim 64)");
+  a = f.args();
+  a.k.token_stride = 32;  // one head per token, tokens overlap
+  f.expect(a, cope::errc::overlapping_views, "apply_rope: k's rows overlap (token_stride 32, head_stride 64, head_dim 64)");
+}
+
+TEST_CASE("apply validation: a view that runs past its stated capacity") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.q_out.capacity = 4 * 2 * 64 - 1;
+  f.expect(a, cope::errc::overlapping_views, "apply_rope: q_out spans 512 elements, past its stated capacity (511)");
+}
+
+TEST_CASE("apply validation: output shape and storage type") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.q_out.heads = 1;
+  f.expect(a, cope::errc::invalid_view, "apply_rope: q_out is [4, 1, 64] but q is [4, 2, 64]");
+  a = f.args();
+  a.q.type = cope::dtype::bf16;  // bf16 -> f32 is no engine's need
+  f.expect(a, cope::errc::invalid_view,
+           "apply_rope: q (bf16) to q_out (f32) is not supported: same type, or f32 to f16 / bf16");
+}
+
+TEST_CASE("apply validation: in/out aliasing that is not exactly in place") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.q_out.data = f.q.data() + 1;
+  a.q_out.capacity = 0;
+  f.expect(a, cope::errc::invalid_aliasing, "apply_rope: q and q_out overlap without being the same view (in place)");
+  a = f.args();
+  a.q_out.data = f.q.data();
+  a.q_out.token_stride = 2 * 64;
+  a.q_out.head_stride = 64;
+  a.q_out.type = cope::dtype::f16;
+  f.expect(a, cope::errc::invalid_aliasing,
+           "apply_rope: q_out starts at q but differs in type or strides; in place needs the same view");
+  a = f.args();
+  a.k_out.data = f.q_out.data() + 64;  // k's output inside q's output
+  a.k_out.capacity = 0;
+  f.expect(a, cope::errc::invalid_aliasing, "apply_rope: q and k views overlap");
+}
+
+TEST_CASE("apply validation: q and k token counts differ") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.k.tokens = a.k_out.tokens = 3;
+  f.expect(a, cope::errc::invalid_view, "apply_rope: k has 3 tokens but q has 4");
+}
+
+TEST_CASE("apply validation: token range") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.token_begin = 3;
+  a.token_end = 2;
+  f.expect(a, cope::errc::invalid_position, "apply_rope: token range [3, 2) is not within the 4 tokens");
+  a.token_begin = 0;
+  a.token_end = 5;
+  f.expect(a, cope::errc::invalid_position, "apply_rope: token range [0, 5) is not within the 4 tokens");
+}
+
+TEST_CASE("apply validation: start positions negative or beyond the table") {
+  fixture f;
+  cope::rope_args a = f.args();
+  a.pos = cope::positions::from_offset(-1);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: start position (-1) is negative");
+  a.pos = cope::positions::from_offset(13);
+  f.expect(a, cope::errc::invalid_position,
+           "apply_rope: start position (13) + token 3 is beyond the table's last position (15)", true);
+  a.pos = cope::positions::from_offset((std::int64_t{1} << 29) - 2);
+  f.expect(a, cope::errc::invalid_position,
+           "apply_rope: start position (536870910) + token 3 is beyond the largest exact position (536870912)", false,
+           true);
+}
+
+TEST_CASE("apply validation: position ids") {
+  fixture f;
+  cope::rope_args a = f.args();
+  const std::int32_t ids32[] = {0, 1, -1, 3};
+  const std::int64_t ids64[] = {0, 1, 2, 16};
+  a.pos = cope::positions::from_ids(ids32, 4);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: position_ids[2] (-1) is negative");
+  a.pos = cope::positions::from_ids(ids64, 4);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: position_ids[3] (16) is beyond the table's last position (15)",
+           true);
+  a.pos = cope::positions::from_ids(ids64, 3);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: position_ids has 3 entries for 4 tokens");
+  a.pos = cope::positions::from_ids(static_cast<const std::int64_t*>(nullptr), 4);
+  f.expect(a, cope::errc::null_data, "apply_rope: position_ids is null");
+}
+
+TEST_CASE("apply validation: ragged batches") {
+  fixture f;
+  cope::rope_args a = f.args();
+  const std::int32_t good_offsets[] = {0, 5};
+  const std::int32_t starts_at_one[] = {1, 2, 4};
+  a.pos = cope::positions::ragged(starts_at_one, good_offsets, 2);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: indptr[0] (1) must be 0");
+  const std::int32_t short_indptr[] = {0, 2, 3};
+  a.pos = cope::positions::ragged(short_indptr, good_offsets, 2);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: indptr[2] (3) must equal the number of tokens (4)");
+  const std::int64_t decreasing[] = {0, 3, 2, 4};
+  const std::int64_t offsets3[] = {0, 0, 0};
+  a.pos = cope::positions::ragged(decreasing, offsets3, 3);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: indptr decreases at request 1 (3 then 2)");
+  const std::int64_t indptr[] = {0, 1, 4};
+  const std::int64_t too_far[] = {0, 14};
+  a.pos = cope::positions::ragged(indptr, too_far, 2);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: request 1 reaches position 16, beyond the table's last position (15)",
+           true);
+  const std::int64_t negative[] = {-3, 0};
+  a.pos = cope::positions::ragged(indptr, negative, 2);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: request_offsets[0] (-3) is negative");
+  a.pos = cope::positions::ragged(indptr, static_cast<const std::int64_t*>(nullptr), 2);
+  f.expect(a, cope::errc::null_data, "apply_rope: ragged request_offsets is null");
+  a.pos = cope::positions::ragged(indptr, too_far, 0);
+  f.expect(a, cope::errc::invalid_position, "apply_rope: a ragged batch needs at least one request");
+}
+
+TEST_CASE("apply validation: bad tables and spectra") {
+  fixture f;
+  cope::table_view t = f.table.view();
+  t.data = nullptr;
+  CHECK(cope::try_apply_rope(t, f.args()).message() == "apply_rope: the table is null");
+  t = f.table.view();
+  t.row_stride = 63;
+  CHECK(cope::try_apply_rope(t, f.args()).message() == "apply_rope: the table's row_stride (63) is below 2 * pairs (64)");
+  t = f.table.view();
+  t.pairs = 0;
+  CHECK(cope::try_apply_rope(t, f.args()).code() == cope::errc::invalid_dimension);
+  t = f.table.view();
+  t.attention_factor = 0;
+  CHECK(cope::try_apply_rope(t, f.args()).message() ==
+        "apply_rope: the table's attention_factor (0) must be finite and positive");
+
+  cope::spectrum fast = f.s;
+  fast.inv_freq[0] = 8.0f;
+  CHECK(cope::try_apply_rope(fast, f.args()).message() ==
+        "apply_rope: inv_freq[0] (8) exceeds 4; exact angles need position * inv_freq < 2^31");
+  CHECK(cope::try_apply_rope(cope::spectrum{}, f.args()).code() == cope::errc::invalid_dimension);
+  const cope::spectrum wide = cope::rope_default(2048, {1e4, 1.0});
+  CHECK(cope::try_apply_rope(wide, f.args()).message() == "apply_rope: rotary_dim (2048) exceeds 1024");
+  CHECK(f.q_out == std::vector<float>(4 * 2 * 64, -1.0f));
+}
+
+TEST_CASE("table validation: make_table and fill_table") {
+  const cope::spectrum s = cope::rope_default(64);
+  CHECK(cope::try_make_table(s, 0).error().message() == "make_table: positions (0) must be in [1, 2^29 + 1]");
+  std::vector<float> rows(64 * 3, 7.0f);
+  const std::vector<float> before = rows;
+  CHECK(cope::try_fill_table(s, 0, 3, nullptr, 64).message() == "fill_table: out is null");
+  CHECK(cope::try_fill_table(s, 0, 3, rows.data(), 60).message() == "fill_table: row_stride (60) is below 2 * pairs (64)");
+  CHECK(cope::try_fill_table(s, -1, 3, rows.data(), 64).message() == "fill_table: positions [-1, 2) must lie in [0, 2^29]");
+  CHECK(cope::try_fill_table(s, (std::int64_t{1} << 29) - 1, 3, rows.data(), 64).code() == cope::errc::invalid_position);
+  CHECK(rows == before);
+  CHECK_THROWS_AS(cope::make_table(cope::spectrum{}, 4), cope::error);
+}

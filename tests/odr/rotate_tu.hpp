@@ -1,0 +1,13 @@
+// Included by two translation units built with different -m flags (tests/odr/*.cpp); each defines
+// COPE_ODR_ENTRY and gets its own copy of the kernels through cope's per-ISA namespaces.
+#include "cope/cope.hpp"
+
+#include <vector>
+
+// Rotates x (3 tokens x 4 heads x 128, positions from 12345) in place; returns the ISA that ran.
+const char* COPE_ODR_ENTRY(std::vector<float>& x) {
+  const cope::spectrum s = cope::cope_clip(cope::rope_default(128, {1e7, 1.0}), 20);
+  cope::apply_rope(s, cope::rope_args::in_place(cope::make_view(x.data(), 3, 4, 128), {},
+                                                cope::positions::from_offset(12345), cope::layout::interleaved));
+  return cope::active_isa();
+}
