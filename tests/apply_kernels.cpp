@@ -287,6 +287,7 @@ TEST_CASE("kernels match the double reference: layouts x types x directions x pl
   const position_kind kinds[] = {position_kind::offset, position_kind::ids_i32, position_kind::ids_i64,
                                  position_kind::ragged_i32, position_kind::ragged_i64};
   std::size_t n = 0;
+  std::vector<std::size_t> seen_tokens, seen_head_dims, seen_rotary_kinds;  // coverage, asserted below
   for (layout pairing : {layout::rotate_half, layout::interleaved})
     for (const auto& [in, out] : types)
       for (direction dir : {direction::forward, direction::inverse})
@@ -301,10 +302,17 @@ TEST_CASE("kernels match the double reference: layouts x types x directions x pl
               const std::size_t rotary_dim = n % 4 == 0 ? head_dim / 2 : (n % 4 == 1 ? head_dim - 2 * 7 : head_dim);
               const std::size_t rotary_offset = rotary_dim == head_dim ? 0 : (n % 3) * ((head_dim - rotary_dim) / 2);
               const std::vector<cope::spectrum> spectra = test_spectra(head_dim, rotary_dim);
+              seen_tokens.push_back(tokens);
+              seen_head_dims.push_back(head_dim);
+              seen_rotary_kinds.push_back(rotary_dim == head_dim ? 0 : rotary_offset == 0 ? 1 : 2);
               kernel_case c{spectra[n % spectra.size()], pairing, in, out, dir, in_place, use_table, kind, tokens,
                             head_dim, rotary_offset, n % 2 ? std::size_t{3} : 0, n % 3 ? std::size_t{5} : 0, 1 + n % 4, 1 + n % 2};
               c.s.head_dim = static_cast<int>(head_dim);
               run_case(c, rng);
             }
   CHECK(n == 320);
+  auto count = [](const std::vector<std::size_t>& v, std::size_t x) { return std::count(v.begin(), v.end(), x); };
+  for (std::size_t t : token_counts) CHECK(count(seen_tokens, t) >= 8);
+  for (std::size_t d : head_dims) CHECK(count(seen_head_dims, d) >= 40);
+  for (std::size_t r : {0, 1, 2}) CHECK(count(seen_rotary_kinds, r) >= 40);  // full, partial, windowed
 }

@@ -4,9 +4,22 @@
 
 #include "cope/cope.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <vector>
+
+// Counts every allocation of this program, to show that applying RoPE allocates nothing.
+static std::atomic<long> allocations{0};
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -51,6 +64,22 @@ TEST_CASE("apply validation: a good call succeeds (the fixture is sound)") {
   fixture f;
   CHECK(cope::try_apply_rope(f.table.view(), f.args()).ok());
   CHECK(cope::try_apply_rope(f.s, f.args()).ok());
+}
+
+TEST_CASE("apply: the kernels never allocate, checked or unchecked, table or on the fly") {
+  fixture f;
+  const cope::rope_args a = f.args();
+  cope::rope_args ragged = a;
+  const std::int64_t indptr[] = {0, 1, 4}, offsets[] = {3, 9};
+  ragged.pos = cope::positions::ragged(indptr, offsets, 2);
+  ragged.pairing = cope::layout::interleaved;
+  ragged.dir = cope::direction::inverse;
+  const long before = allocations.load();
+  cope::apply_rope_unchecked(f.table.view(), a);
+  cope::apply_rope_unchecked(f.s, ragged);
+  CHECK(cope::try_apply_rope(f.table.view(), ragged).ok());
+  CHECK(cope::try_apply_rope(f.s, a).ok());
+  CHECK(allocations.load() == before);
 }
 
 TEST_CASE("apply validation: null data") {
