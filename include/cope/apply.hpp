@@ -51,14 +51,7 @@ struct rope_args {
 
   static rope_args in_place(const tensor_view& q, const tensor_view& k, const positions& pos,
                             layout pairing = layout::rotate_half) {
-    rope_args a;
-    a.q = q;
-    a.q_out = q;
-    a.k = k;
-    a.k_out = k;
-    a.pos = pos;
-    a.pairing = pairing;
-    return a;
+    return out_of_place(q, q, k, k, pos, pairing);
   }
   static rope_args out_of_place(const const_tensor_view& q, const tensor_view& q_out, const const_tensor_view& k,
                                 const tensor_view& k_out, const positions& pos,

@@ -45,22 +45,8 @@ struct dtype_of<bfloat16> {
   static constexpr dtype value = dtype::bf16;
 };
 
-// Scalar conversions: integer bit manipulation only (the same under any -m flags).
-namespace detail {
-inline std::uint32_t float_bits(float f) noexcept {
-  std::uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-inline float bits_float(std::uint32_t u) noexcept {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-}  // namespace detail
-
-using detail::bits_float;
-using detail::float_bits;
+// Scalar conversions (to_float, to_float16, to_bfloat16) and the bit casts float_bits / bits_float:
+// integer bit manipulation only, the same under any -m flags.
 #include "detail/convert_inl.hpp"
 
 }  // namespace cope

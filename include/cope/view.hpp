@@ -63,22 +63,16 @@ tensor_view make_view(T* data, std::size_t tokens, std::size_t heads, std::size_
   return {data, dtype_of<T>::value, tokens, heads, head_dim, token_stride, head_stride, capacity};
 }
 
+// Read-only views of const data (the const_cast never leads to a write: const_tensor_view is read-only).
 template <class T>
 const_tensor_view make_view(const T* data, std::size_t tokens, std::size_t heads, std::size_t head_dim) {
-  return {data,
-          dtype_of<T>::value,
-          tokens,
-          heads,
-          head_dim,
-          static_cast<std::ptrdiff_t>(heads * head_dim),
-          static_cast<std::ptrdiff_t>(head_dim),
-          tokens * heads * head_dim};
+  return make_view(const_cast<T*>(data), tokens, heads, head_dim);
 }
 
 template <class T>
 const_tensor_view make_view(const T* data, std::size_t tokens, std::size_t heads, std::size_t head_dim,
                             std::ptrdiff_t token_stride, std::ptrdiff_t head_stride, std::size_t capacity = 0) {
-  return {data, dtype_of<T>::value, tokens, heads, head_dim, token_stride, head_stride, capacity};
+  return make_view(const_cast<T*>(data), tokens, heads, head_dim, token_stride, head_stride, capacity);
 }
 
 }  // namespace cope

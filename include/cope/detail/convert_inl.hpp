@@ -1,8 +1,18 @@
 // Internal header (not part of the public API), included more than once on purpose: by dtype.hpp in
 // namespace cope (the public conversions) and by detail/kernels_inl.hpp inside each ISA namespace, so
 // that kernels compiled with different -m flags never share an out-of-line copy (ODR; design §3).
-// Expects <cstdint> and <cstring>, and the names float16, bfloat16 and float_bits / bits_float.
-// No include guard.
+// Expects <cstdint>, <cstring> and the names float16 and bfloat16. No include guard.
+
+inline std::uint32_t float_bits(float f) noexcept {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float bits_float(std::uint32_t u) noexcept {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 inline float to_float(bfloat16 h) noexcept { return bits_float(static_cast<std::uint32_t>(h.bits) << 16); }
 

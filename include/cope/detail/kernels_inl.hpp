@@ -14,16 +14,6 @@
 
 // ---- scalar helpers, local to this ISA ----------------------------------------------------------
 
-inline std::uint32_t float_bits(float f) noexcept {
-  std::uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-inline float bits_float(std::uint32_t u) noexcept {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
 namespace conv {  // called qualified, so argument-dependent lookup cannot pick cope::to_float instead
 #include "convert_inl.hpp"
 }  // namespace conv
