@@ -19,6 +19,7 @@ namespace cope::isa_avx2 {
 inline const char* isa_name() noexcept { return "avx2"; }
 
 struct fv {
+  static constexpr std::size_t registers = 16;  // vector registers the compiler can allocate
   static constexpr std::size_t width = 8;
   using type = __m256;
   static type load(const float* p) noexcept { return _mm256_loadu_ps(p); }

@@ -1,4 +1,5 @@
-// Internal header (not part of the public API): the AVX-512 (F, BW, VL, DQ) path, 16 floats / 8 doubles.
+// Internal header (not part of the public API): the AVX-512 (F, BW, VL, DQ) path: q and k on 256-bit
+// vectors (8 floats) with AVX-512VL/BW instructions, angles on 512-bit vectors (8 doubles).
 #pragma once
 
 #include "../dtype.hpp"
@@ -18,41 +19,46 @@ namespace cope::isa_avx512 {
 
 inline const char* isa_name() noexcept { return "avx512"; }
 
-// GCC 12 reports -Wmaybe-uninitialized inside the plain forms of some intrinsics (their
-// _mm512_undefined_* operand); the zero-masking forms with a full mask are the same instructions.
-inline constexpr __mmask16 all16 = 0xFFFF;
+// The data path runs on 256-bit vectors with AVX-512VL/BW instructions: measured on this project's
+// AVX-512 machine (AMD EPYC, docs/performance.md), 512-bit loads and stores of q and k reached 0.65 of
+// the in-place memory floor at DRAM sizes where the same code on 256-bit vectors reached 0.97, and were
+// no faster in cache. (GCC itself prefers 256-bit vectors on several AVX-512 targets.) The angle math
+// keeps 512-bit vectors: 8 doubles at a time.
+//
+// GCC 12 reports -Wmaybe-uninitialized inside the plain forms of some AVX-512 intrinsics (their
+// _mm*_undefined_* operand); the zero-masking forms with a full mask are the same instructions.
+inline constexpr __mmask8 all8 = 0xFF;
 
 struct fv {
-  static constexpr std::size_t width = 16;
-  using type = __m512;
-  static type load(const float* p) noexcept { return _mm512_loadu_ps(p); }
+  static constexpr std::size_t registers = 32;  // vector registers the compiler can allocate
+  static constexpr std::size_t width = 8;
+  using type = __m256;
+  static type load(const float* p) noexcept { return _mm256_loadu_ps(p); }
   static type load(const ::cope::float16* p) noexcept {
-    return _mm512_maskz_cvtph_ps(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
   static type load(const ::cope::bfloat16* p) noexcept {
-    const __m512i wide = _mm512_maskz_cvtepu16_epi32(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all16, wide, 16));
+    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
   }
-  static void store(float* p, type v) noexcept { _mm512_storeu_ps(p, v); }
+  static void store(float* p, type v) noexcept { _mm256_storeu_ps(p, v); }
   static void store(::cope::float16* p, type v) noexcept {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                        _mm512_maskz_cvtps_ph(all16, v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
   static void store(::cope::bfloat16* p, type v) noexcept {
-    // Round to nearest even: u + 0x7FFF + ((u >> 16) & 1); NaN stays a quiet NaN.
-    const __m512i u = _mm512_castps_si512(v);
-    const __m512i lsb = _mm512_and_si512(_mm512_maskz_srli_epi32(all16, u, 16), _mm512_set1_epi32(1));
-    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
-    const __mmask16 is_nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    r = _mm512_mask_or_epi32(r, is_nan, u, _mm512_set1_epi32(0x400000));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
-                        _mm512_maskz_cvtepi32_epi16(all16, _mm512_maskz_srli_epi32(all16, r, 16)));
+    // Round to nearest even: u + 0x7FFF + ((u >> 16) & 1); NaN stays a quiet NaN; vpmovdw narrows.
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1));
+    __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb));
+    const __mmask8 is_nan = _mm256_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    r = _mm256_mask_or_epi32(r, is_nan, u, _mm256_set1_epi32(0x400000));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_maskz_cvtepi32_epi16(all8, _mm256_srli_epi32(r, 16)));
   }
-  static type set1(float x) noexcept { return _mm512_set1_ps(x); }
-  static type mul(type a, type b) noexcept { return _mm512_mul_ps(a, b); }
-  static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_ps(a, b, c); }
-  static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
-  static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }
+  static type set1(float x) noexcept { return _mm256_set1_ps(x); }
+  static type mul(type a, type b) noexcept { return _mm256_mul_ps(a, b); }
+  static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_ps(a, b, c); }
+  static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
+  static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
 };
 
 struct dv {

@@ -16,6 +16,7 @@ namespace cope::isa_neon {
 inline const char* isa_name() noexcept { return "neon"; }
 
 struct fv {
+  static constexpr std::size_t registers = 32;  // vector registers the compiler can allocate
   static constexpr std::size_t width = 4;
   using type = float32x4_t;
   static type load(const float* p) noexcept { return vld1q_f32(p); }

@@ -22,6 +22,7 @@ inline void store_scalar(::cope::float16* p, float v) noexcept;
 inline void store_scalar(::cope::bfloat16* p, float v) noexcept;
 
 struct fv {
+  static constexpr std::size_t registers = 16;
   static constexpr std::size_t width = 1;
   using type = float;
   template <class T>

@@ -168,19 +168,95 @@ using ::cope::detail::rope_job;
 using heads_fn = void (*)(const head_job&, std::size_t token, const float* a, const float* b, std::size_t pairs,
                           std::size_t rotary_offset) noexcept;
 
+// Rows with K vectors per half (rotate-half, n = K * width) or K vectors in all (interleaved,
+// 2n = K * width): the token's angle vectors stay in registers across all its heads instead of being
+// reloaded for every head, where the ISA has the registers (fv::registers).
+template <class Tin, class Tout, std::size_t K>
+struct rows_in_registers {
+  using V = typename fv::type;
+  static void rotate_half(const Tin* in, Tout* out, const V (&c)[K], const V (&s)[K]) noexcept {
+    V x[K], y[K];
+    for (std::size_t k = 0; k < K; ++k) x[k] = fv::load(in + k * fv::width);
+    for (std::size_t k = 0; k < K; ++k) y[k] = fv::load(in + (K + k) * fv::width);
+    for (std::size_t k = 0; k < K; ++k) fv::store(out + k * fv::width, fv::fmsub(x[k], c[k], fv::mul(y[k], s[k])));
+    for (std::size_t k = 0; k < K; ++k) fv::store(out + (K + k) * fv::width, fv::fmadd(x[k], s[k], fv::mul(y[k], c[k])));
+  }
+  static void interleaved(const Tin* in, Tout* out, const V (&cc)[K], const V (&ss)[K]) noexcept {
+    V h[K];
+    for (std::size_t k = 0; k < K; ++k) h[k] = fv::load(in + k * fv::width);
+    for (std::size_t k = 0; k < K; ++k)
+      fv::store(out + k * fv::width, fv::fmadd(h[k], cc[k], fv::mul(fv::swap_pairs(h[k]), ss[k])));
+  }
+};
+
+template <class Tin, class Tout>
+inline const Tin* row_in(const head_job& job, std::size_t token, std::size_t h) noexcept {
+  return static_cast<const Tin*>(job.in) + static_cast<std::ptrdiff_t>(token) * job.in_token_stride +
+         static_cast<std::ptrdiff_t>(h) * job.in_head_stride;
+}
+template <class Tout>
+inline Tout* row_out(const head_job& job, std::size_t token, std::size_t h) noexcept {
+  return static_cast<Tout*>(job.out) + static_cast<std::ptrdiff_t>(token) * job.out_token_stride +
+         static_cast<std::ptrdiff_t>(h) * job.out_head_stride;
+}
+
+// Out of place, the dims outside the rotary window are copied (converted) as they are.
+template <class Tin, class Tout>
+inline void copy_pass_through(const Tin* in, Tout* out, std::size_t rotary_offset, std::size_t rotary_end,
+                              std::size_t head_dim) noexcept {
+  if (static_cast<const void*>(in) == static_cast<const void*>(out)) return;
+  convert_copy(in, out, rotary_offset);
+  convert_copy(in + rotary_end, out + rotary_end, head_dim - rotary_end);
+}
+
+template <class Tin, class Tout, bool interleaved, std::size_t K>
+inline void rotate_heads_in_registers(const head_job& job, std::size_t token, const float* a, const float* b,
+                                      std::size_t pairs, std::size_t rotary_offset) noexcept {
+  using R = rows_in_registers<Tin, Tout, K>;
+  typename fv::type va[K], vb[K];
+  for (std::size_t k = 0; k < K; ++k) {
+    va[k] = fv::load(a + k * fv::width);
+    vb[k] = fv::load(b + k * fv::width);
+  }
+  const std::size_t rotary_end = rotary_offset + 2 * pairs;
+  for (std::size_t h = 0; h < job.heads; ++h) {
+    const Tin* in = row_in<Tin, Tout>(job, token, h);
+    Tout* out = row_out<Tout>(job, token, h);
+    copy_pass_through(in, out, rotary_offset, rotary_end, job.head_dim);
+    if constexpr (interleaved)
+      R::interleaved(in + rotary_offset, out + rotary_offset, va, vb);
+    else
+      R::rotate_half(in + rotary_offset, out + rotary_offset, va, vb);
+  }
+}
+
 // Every head of one token. a, b: (cos, sin) rows for rotate-half, (cc, ss) for interleaved.
 template <class Tin, class Tout, bool interleaved>
 inline void rotate_heads(const head_job& job, std::size_t token, const float* a, const float* b, std::size_t pairs,
                          std::size_t rotary_offset) noexcept {
+  if constexpr (fv::width >= 4) {
+    // Angle vectors per row: n / width of each of cos and sin (rotate-half; with the row's x and y, 4K
+    // registers) or 2n / width of each of cc and ss (interleaved; with the row, 3K registers).
+    const std::size_t span = interleaved ? 2 * pairs : pairs;
+    const std::size_t k = span / fv::width;
+    if (span % fv::width == 0 && k * (interleaved ? 3 : 4) <= fv::registers) {
+      switch (k) {
+        case 1: return rotate_heads_in_registers<Tin, Tout, interleaved, 1>(job, token, a, b, pairs, rotary_offset);
+        case 2: return rotate_heads_in_registers<Tin, Tout, interleaved, 2>(job, token, a, b, pairs, rotary_offset);
+        case 3: return rotate_heads_in_registers<Tin, Tout, interleaved, 3>(job, token, a, b, pairs, rotary_offset);
+        case 4: return rotate_heads_in_registers<Tin, Tout, interleaved, 4>(job, token, a, b, pairs, rotary_offset);
+        case 5: return rotate_heads_in_registers<Tin, Tout, interleaved, 5>(job, token, a, b, pairs, rotary_offset);
+        case 6: return rotate_heads_in_registers<Tin, Tout, interleaved, 6>(job, token, a, b, pairs, rotary_offset);
+        case 8: return rotate_heads_in_registers<Tin, Tout, interleaved, 8>(job, token, a, b, pairs, rotary_offset);
+        default: break;
+      }
+    }
+  }
   const std::size_t rotary_end = rotary_offset + 2 * pairs;
   for (std::size_t h = 0; h < job.heads; ++h) {
-    const auto t = static_cast<std::ptrdiff_t>(token), hh = static_cast<std::ptrdiff_t>(h);
-    const Tin* in = static_cast<const Tin*>(job.in) + t * job.in_token_stride + hh * job.in_head_stride;
-    Tout* out = static_cast<Tout*>(job.out) + t * job.out_token_stride + hh * job.out_head_stride;
-    if (static_cast<const void*>(in) != static_cast<const void*>(out)) {  // out of place: copy the rest
-      convert_copy(in, out, rotary_offset);
-      convert_copy(in + rotary_end, out + rotary_end, job.head_dim - rotary_end);
-    }
+    const Tin* in = row_in<Tin, Tout>(job, token, h);
+    Tout* out = row_out<Tout>(job, token, h);
+    copy_pass_through(in, out, rotary_offset, rotary_end, job.head_dim);
     if (interleaved)
       interleaved_row(in + rotary_offset, out + rotary_offset, a, b, 2 * pairs);
     else
