@@ -50,7 +50,8 @@ void add(const std::string& name, std::function<void(benchmark::State&)> fn, con
 }
 
 // Alternates baseline and work passes (each `batch` calls), times both, reports the work pass as the
-// iteration time and the ratio of medians as `counter`.
+// iteration time (and the time per call as s_per_call when batched) and the ratio of medians as
+// `counter`.
 void paired(benchmark::State& st, const std::function<void()>& baseline, const std::function<void()>& work,
             const char* counter, int batch = 1) {
   using clock = std::chrono::steady_clock;
@@ -65,13 +66,15 @@ void paired(benchmark::State& st, const std::function<void()>& baseline, const s
     const auto t2 = clock::now();
     base_times.push_back(std::chrono::duration<double>(t1 - t0).count());
     work_times.push_back(std::chrono::duration<double>(t2 - t1).count());
-    st.SetIterationTime(work_times.back() / batch);
+    st.SetIterationTime(work_times.back());
   }
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
     return v[v.size() / 2];
   };
-  if (!work_times.empty()) st.counters[counter] = median(base_times) / median(work_times);
+  if (work_times.empty()) return;
+  st.counters[counter] = median(base_times) / median(work_times);
+  if (batch > 1) st.counters["s_per_call"] = median(work_times) / batch;
 }
 
 // ---- buffers ------------------------------------------------------------------------------------
@@ -292,8 +295,10 @@ void register_all() {
   }, "speedup", 10.0);
 
   // Decode: one token at position 100000, 32 heads, exact angles on the fly, against the naive path
-  // (naive row build, then the naive loop).
-  add("decode/1_token/32_heads/on_the_fly_vs_naive", [](benchmark::State& st) {
+  // (naive row build, then the naive loop); through the checked call and the unchecked one.
+  for (bool checked : {true, false})
+  add(std::string("decode/1_token/32_heads/on_the_fly_vs_naive/") + (checked ? "checked" : "unchecked"),
+      [checked](benchmark::State& st) {
     const std::int64_t position = 100000;
     const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e4, 1.0});
     bytes q = allocate(heads * head_dim * 4), qn = allocate(heads * head_dim * 4);
@@ -307,7 +312,12 @@ void register_all() {
     paired(st, [&] {
       naive_row(1e4, head_dim / 2, position, row.data());
       naive_apply(reinterpret_cast<float*>(qn.get()), 1, 0, row.data(), head_dim / 2, false);
-    }, [&] { cope::apply_rope(s, args); }, "speedup", 64);
+    }, [&] {
+      if (checked)
+        cope::apply_rope(s, args);
+      else
+        cope::apply_rope_unchecked(s, args);
+    }, "speedup", 64);
     st.SetLabel(cope::active_isa());
   }, "speedup", 8.0);
 

@@ -273,14 +273,21 @@ inline status check_table(const table_view& t) {
   return {};
 }
 
+// Runs on every on-the-fly call (decode: one token), so one pass over inv_freq decides; only a failure
+// looks closer to name the rule.
 inline status check_spectrum_for_angles(const char* where, const spectrum& s) {
-  if (auto st = ::cope::detail::check_spectrum(where, s); !st) return st;
+  bool in_range = true;
+  for (float v : s.inv_freq) in_range &= (v >= 0.0f) & (v <= max_inv_freq);  // false for NaN
+  if (!in_range || s.inv_freq.empty() || s.rotary_dim != 2 * s.pairs() ||
+      !(std::isfinite(s.attention_factor) && s.attention_factor > 0)) {
+    if (auto st = ::cope::detail::check_spectrum(where, s); !st) return st;
+    for (std::size_t j = 0; j < s.inv_freq.size(); ++j)
+      if (s.inv_freq[j] > max_inv_freq)
+        return fail(errc::invalid_factor, where, ": inv_freq[", j, "] (", s.inv_freq[j], ") exceeds ", max_inv_freq,
+                    "; exact angles need position * inv_freq < 2^31");
+  }
   if (2 * s.inv_freq.size() > max_rotary_dim)
     return fail(errc::invalid_dimension, where, ": rotary_dim (", s.rotary_dim, ") exceeds ", max_rotary_dim);
-  for (std::size_t j = 0; j < s.inv_freq.size(); ++j)
-    if (s.inv_freq[j] > max_inv_freq)
-      return fail(errc::invalid_factor, where, ": inv_freq[", j, "] (", s.inv_freq[j], ") exceeds ", max_inv_freq,
-                  "; exact angles need position * inv_freq < 2^31");
   return {};
 }
 
