@@ -1,7 +1,7 @@
 // Internal header (not part of the public API): which kernels this translation unit uses.
 //
-// By default the including translation unit's own flags choose at compile time (AVX-512 F/BW/VL/DQ,
-// else AVX2 + FMA + F16C, else AArch64 NEON, else scalar). COPE_RUNTIME_DISPATCH=1 (x86-64, GCC or
+// By default the including translation unit's own flags choose at compile time (AVX-512 F/BW/VL/DQ with
+// BF16, else AVX-512 F/BW/VL/DQ, else AVX2 + FMA + F16C, else AArch64 NEON, else scalar). COPE_RUNTIME_DISPATCH=1 (x86-64, GCC or
 // Clang) compiles the AVX2 and AVX-512 kernels into a generic build and picks the best one the CPU
 // supports at run time. COPE_FORCE_SCALAR=1 forces the portable path.
 //
@@ -36,7 +36,13 @@
 
 #include "../arch/avx2.hpp"
 #include "../arch/avx512.hpp"
+#include "../arch/avx512bf16.hpp"
 #include "../arch/scalar.hpp"
+#elif COPE_ARCH_X86_64 && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
+    defined(__AVX512DQ__) && defined(__AVX512BF16__)
+#define COPE_API_NAMESPACE api_avx512bf16
+#define COPE_KERNELS isa_avx512bf16
+#include "../arch/avx512bf16.hpp"
 #elif COPE_ARCH_X86_64 && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     defined(__AVX512DQ__)
 #define COPE_API_NAMESPACE api_avx512
@@ -76,6 +82,7 @@ struct kernel_set {
 struct x86_features {
   bool avx2_fma_f16c = false;
   bool avx512 = false;  // F, BW, VL, DQ
+  bool avx512_bf16 = false;
 };
 inline x86_features detect_x86_features() noexcept {
   x86_features f;
@@ -93,11 +100,16 @@ inline x86_features detect_x86_features() noexcept {
   const bool zmm_state = (xcr0_lo & 0xE0u) == 0xE0u;  // opmask and ZMM state
   const bool avx512f = (b >> 16) & 1u, avx512dq = (b >> 17) & 1u, avx512bw = (b >> 30) & 1u, avx512vl = (b >> 31) & 1u;
   f.avx512 = f.avx2_fma_f16c && zmm_state && avx512f && avx512dq && avx512bw && avx512vl;
+  if (f.avx512 && a >= 1) {  // leaf 7 reports its last subleaf in EAX; subleaf 1 EAX bit 5: AVX512_BF16
+    __cpuid_count(7, 1, a, b, c, d);
+    f.avx512_bf16 = (a >> 5) & 1u;
+  }
   return f;
 }
 
 inline kernel_set select_kernels() noexcept {
   const x86_features f = detect_x86_features();
+  if (f.avx512_bf16) return {"dispatch:avx512bf16", &isa_avx512bf16::run, &isa_avx512bf16::fill_table_rows};
   if (f.avx512) return {"dispatch:avx512", &isa_avx512::run, &isa_avx512::fill_table_rows};
   if (f.avx2_fma_f16c) return {"dispatch:avx2", &isa_avx2::run, &isa_avx2::fill_table_rows};
   return {"dispatch:scalar", &isa_scalar::run, &isa_scalar::fill_table_rows};

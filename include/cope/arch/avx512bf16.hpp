@@ -1,0 +1,31 @@
+// Internal header (not part of the public API): the AVX-512 path plus AVX512-BF16, whose
+// vcvtneps2bf16 rounds float32 to bfloat16 (nearest even, NaN kept quiet) in one instruction where
+// the integer sequence of the AVX-512 path takes about eight; everything else is the AVX-512 path.
+// Its own namespace, like every ISA: units with and without -mavx512bf16 never share its symbols.
+#pragma once
+
+#include "avx512.hpp"
+
+#define COPE_TARGET_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma,f16c"
+#include "../detail/target_begin.hpp"
+
+namespace cope::isa_avx512bf16 {
+
+inline const char* isa_name() noexcept { return "avx512bf16"; }
+
+struct fv : ::cope::isa_avx512::fv {
+  using base = ::cope::isa_avx512::fv;
+  using base::load;
+  using base::store;
+  static void store(::cope::bfloat16* p, type v) noexcept {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), reinterpret_cast<__m128i>(_mm256_cvtneps_pbh(v)));
+  }
+};
+
+using dv = ::cope::isa_avx512::dv;
+
+#include "../detail/kernels_inl.hpp"
+
+}  // namespace cope::isa_avx512bf16
+
+#include "../detail/target_end.hpp"
