@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace cope {
@@ -150,6 +151,10 @@ inline bool supported_types(dtype in, dtype out) {
 inline status check_pair(const char* in_name, const const_tensor_view& in, const char* out_name,
                          const tensor_view& out, std::size_t window_end) {
   if (auto st = check_view(in_name, in, window_end); !st) return st;
+  const bool same_view = out.data == in.data && out.type == in.type && out.tokens == in.tokens &&
+                         out.heads == in.heads && out.head_dim == in.head_dim && out.token_stride == in.token_stride &&
+                         out.head_stride == in.head_stride && out.capacity == in.capacity;
+  if (same_view) return {};  // exactly in place: the view just checked
   if (auto st = check_view(out_name, out, window_end); !st) return st;
   if (out.tokens != in.tokens || out.heads != in.heads || out.head_dim != in.head_dim)
     return fail(errc::invalid_view, ctx, ": ", out_name, " is [", out.tokens, ", ", out.heads, ", ", out.head_dim,
@@ -276,8 +281,15 @@ inline status check_table(const table_view& t) {
 // Runs on every on-the-fly call (decode: one token), so one pass over inv_freq decides; only a failure
 // looks closer to name the rule.
 inline status check_spectrum_for_angles(const char* where, const spectrum& s) {
-  bool in_range = true;
-  for (float v : s.inv_freq) in_range &= (v >= 0.0f) & (v <= max_inv_freq);  // false for NaN
+  // Every value in [+0, 4] has a bit pattern <= that of 4.0f; negatives, -0, NaN and inf lie above it.
+  // An unsigned max vectorizes; anything above goes to the precise checks below.
+  std::uint32_t largest = 0;
+  for (float v : s.inv_freq) {
+    std::uint32_t u;
+    std::memcpy(&u, &v, sizeof u);
+    largest = std::max(largest, u);
+  }
+  const bool in_range = largest <= 0x40800000u;  // 4.0f
   if (!in_range || s.inv_freq.empty() || s.rotary_dim != 2 * s.pairs() ||
       !(std::isfinite(s.attention_factor) && s.attention_factor > 0)) {
     if (auto st = ::cope::detail::check_spectrum(where, s); !st) return st;
