@@ -3,6 +3,7 @@
 #pragma once
 
 #include "../dtype.hpp"
+#include "avx2.hpp"
 #include "../detail/job.hpp"
 #include "../positions.hpp"
 
@@ -29,22 +30,12 @@ inline const char* isa_name() noexcept { return "avx512"; }
 // _mm*_undefined_* operand); the zero-masking forms with a full mask are the same instructions.
 inline constexpr __mmask8 all8 = 0xFF;
 
-struct fv {
-  static constexpr std::size_t registers = 32;  // vector registers the compiler can allocate
-  static constexpr std::size_t width = 8;
-  using type = __m256;
-  static type load(const float* p) noexcept { return _mm256_loadu_ps(p); }
-  static type load(const ::cope::float16* p) noexcept {
-    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-  }
-  static type load(const ::cope::bfloat16* p) noexcept {
-    const __m256i wide = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(wide, 16));
-  }
-  static void store(float* p, type v) noexcept { _mm256_storeu_ps(p, v); }
-  static void store(::cope::float16* p, type v) noexcept {
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-  }
+// AVX2's 256-bit vector code, with AVX-512's 32 registers and its bf16 store.
+struct fv : ::cope::isa_avx2::fv {
+  using base = ::cope::isa_avx2::fv;
+  using base::load;
+  using base::store;
+  static constexpr std::size_t registers = 32;  // vector registers the compiler can allocate (AVX-512VL)
   static void store(::cope::bfloat16* p, type v) noexcept {
     // Round to nearest even: u + 0x7FFF + ((u >> 16) & 1); NaN stays a quiet NaN; vpmovdw narrows.
     const __m256i u = _mm256_castps_si256(v);
@@ -54,11 +45,6 @@ struct fv {
     r = _mm256_mask_or_epi32(r, is_nan, u, _mm256_set1_epi32(0x400000));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_maskz_cvtepi32_epi16(all8, _mm256_srli_epi32(r, 16)));
   }
-  static type set1(float x) noexcept { return _mm256_set1_ps(x); }
-  static type mul(type a, type b) noexcept { return _mm256_mul_ps(a, b); }
-  static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_ps(a, b, c); }
-  static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
-  static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
 };
 
 struct dv {
