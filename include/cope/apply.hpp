@@ -34,7 +34,7 @@ inline constexpr std::size_t all_tokens = std::numeric_limits<std::size_t>::max(
 // Largest position with exact angles (design §4: position * inv_freq formed exactly in double).
 inline constexpr std::int64_t max_position = std::int64_t{1} << 29;
 // The per-token rows live on the stack: at most 1024 rotary dims (512 pairs).
-inline constexpr std::size_t max_rotary_dim = 1024;
+inline constexpr std::size_t max_rotary_dim = 2 * detail::max_pairs;
 // |angle| < 2^31 keeps the range reduction exact: inv_freq <= 4 at position 2^29.
 inline constexpr float max_inv_freq = 4.0f;
 
@@ -242,9 +242,8 @@ inline status check_positions(const rope_args& a, std::size_t tokens, std::int64
   return fail(errc::invalid_position, ctx, ": unknown position kind");
 }
 
-// Everything but the angle source, which the caller has checked; sets job.pairs on success.
-inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t last, const char* limit_name,
-                         ::cope::detail::rope_job& job) {
+// Everything but the angle source, which the caller has checked.
+inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
   const std::size_t window_end = a.rotary_offset + 2 * pairs;
   if (auto st = check_pair("q", a.q, "q_out", a.q_out, window_end); !st) return st;
   const bool has_k = a.k.data != nullptr || a.k_out.data != nullptr;
@@ -258,7 +257,6 @@ inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t las
   }
   if (auto st = check_positions(a, a.q.tokens, last, limit_name); !st) return st;
 
-  job.pairs = pairs;
   return {};
 }
 
@@ -308,6 +306,7 @@ inline ::cope::detail::rope_job table_job(const table_view& t) {
   job.table = t.data;
   job.table_row_stride = t.row_stride;
   job.attention_factor = t.attention_factor;
+  job.pairs = t.pairs;
   return job;
 }
 
@@ -315,6 +314,7 @@ inline ::cope::detail::rope_job spectrum_job(const spectrum& s) {
   ::cope::detail::rope_job job;
   job.inv_freq = s.inv_freq.data();
   job.attention_factor = s.attention_factor;
+  job.pairs = s.inv_freq.size();
   return job;
 }
 inline void unchecked_run(::cope::detail::rope_job job, const rope_args& a) noexcept {
@@ -341,33 +341,27 @@ inline void unchecked_run(::cope::detail::rope_job job, const rope_args& a) noex
 
 inline status try_apply_rope(const table_view& table, const rope_args& args) {
   if (auto st = checks::check_table(table); !st) return st;
-  ::cope::detail::rope_job job = checks::table_job(table);
-  if (auto st = checks::check_args(args, table.pairs, table.positions - 1, "the table's last position", job); !st)
+  if (auto st = checks::check_args(args, table.pairs, table.positions - 1, "the table's last position"); !st)
     return st;
-  checks::unchecked_run(job, args);
+  checks::unchecked_run(checks::table_job(table), args);
   return {};
 }
 
 inline status try_apply_rope(const spectrum& s, const rope_args& args) {
   if (auto st = checks::check_spectrum_for_angles(checks::ctx, s); !st) return st;
-  ::cope::detail::rope_job job = checks::spectrum_job(s);
-  if (auto st = checks::check_args(args, s.inv_freq.size(), max_position, "the largest exact position", job); !st)
+  if (auto st = checks::check_args(args, s.inv_freq.size(), max_position, "the largest exact position"); !st)
     return st;
-  checks::unchecked_run(job, args);
+  checks::unchecked_run(checks::spectrum_job(s), args);
   return {};
 }
 
 // Unchecked (opt-in): the caller guarantees what try_apply_rope would have checked.
 inline void apply_rope_unchecked(const table_view& table, const rope_args& args) noexcept {
-  ::cope::detail::rope_job job = checks::table_job(table);
-  job.pairs = table.pairs;
-  checks::unchecked_run(job, args);
+  checks::unchecked_run(checks::table_job(table), args);
 }
 
 inline void apply_rope_unchecked(const spectrum& s, const rope_args& args) noexcept {
-  ::cope::detail::rope_job job = checks::spectrum_job(s);
-  job.pairs = s.inv_freq.size();
-  checks::unchecked_run(job, args);
+  checks::unchecked_run(checks::spectrum_job(s), args);
 }
 
 // ---- tables -------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@
 
 namespace cope::detail {
 
+// The kernels keep each token's angle rows on the stack: at most 512 pairs (rotary_dim 1024).
+inline constexpr std::size_t max_pairs = 512;
+
 struct head_job {
   const void* in = nullptr;
   void* out = nullptr;

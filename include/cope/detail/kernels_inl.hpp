@@ -189,7 +189,7 @@ struct rows_in_registers {
   }
 };
 
-template <class Tin, class Tout>
+template <class Tin>
 inline const Tin* row_in(const head_job& job, std::size_t token, std::size_t h) noexcept {
   return static_cast<const Tin*>(job.in) + static_cast<std::ptrdiff_t>(token) * job.in_token_stride +
          static_cast<std::ptrdiff_t>(h) * job.in_head_stride;
@@ -220,7 +220,7 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
   }
   const std::size_t rotary_end = rotary_offset + 2 * pairs;
   for (std::size_t h = 0; h < job.heads; ++h) {
-    const Tin* in = row_in<Tin, Tout>(job, token, h);
+    const Tin* in = row_in<Tin>(job, token, h);
     Tout* out = row_out<Tout>(job, token, h);
     copy_pass_through(in, out, rotary_offset, rotary_end, job.head_dim);
     if constexpr (interleaved)
@@ -254,7 +254,7 @@ inline void rotate_heads(const head_job& job, std::size_t token, const float* a,
   }
   const std::size_t rotary_end = rotary_offset + 2 * pairs;
   for (std::size_t h = 0; h < job.heads; ++h) {
-    const Tin* in = row_in<Tin, Tout>(job, token, h);
+    const Tin* in = row_in<Tin>(job, token, h);
     Tout* out = row_out<Tout>(job, token, h);
     copy_pass_through(in, out, rotary_offset, rotary_end, job.head_dim);
     if (interleaved)
@@ -319,7 +319,7 @@ class position_cursor {
   std::size_t request_ = 0;
 };
 
-inline constexpr std::size_t max_pairs = 512;  // rotary_dim <= 1024: the per-token rows live on the stack
+using ::cope::detail::max_pairs;
 
 inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
   const std::size_t n = job.pairs;
