@@ -12,6 +12,10 @@
 //   build/bench/cope_bench --benchmark_filter=decode        a subset
 #include <benchmark/benchmark.h>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "cope/cope.hpp"
 
 #include <algorithm>
@@ -155,6 +159,57 @@ void register_floors(std::size_t tokens) {
       });
 }
 
+// ---- the conversion ceiling of 2-byte cases ---------------------------------------------------------
+//
+// A kernel that rotates f16/bf16 in float32 arithmetic must at least widen every element and narrow it
+// back. This pass does only that (x = narrow(widen(x) * c), in place, on the widest vectors the machine
+// has), so its ratio to the 2-byte floor bounds from above what any such kernel can reach on this
+// machine; measured in the same run as the cases it bounds.
+void convert_round_trip(void* data, cope::dtype t, std::size_t n, float c) {
+  std::size_t i = 0;
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  // The zero-masking forms with a full mask: GCC 12 warns inside the plain ones (cope's arch/avx512.hpp).
+  const __m512 cv = _mm512_set1_ps(c);
+  const __mmask16 all = 0xFFFF;
+  for (; i + 16 <= n; i += 16) {
+    __m256i* p = reinterpret_cast<__m256i*>(static_cast<std::uint16_t*>(data) + i);
+    const __m256i h = _mm256_loadu_si256(p);
+    if (t == cope::dtype::f16) {
+      const __m512 x = _mm512_maskz_cvtph_ps(all, h);
+      _mm256_storeu_si256(p, _mm512_maskz_cvtps_ph(all, _mm512_mul_ps(x, cv), _MM_FROUND_TO_NEAREST_INT));
+    } else {  // bf16: widen by a shift, narrow with truncation (a lower bound on the work of rounding)
+      const __m512 x = _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all, _mm512_maskz_cvtepu16_epi32(all, h), 16));
+      const __m512i r = _mm512_maskz_srli_epi32(all, _mm512_castps_si512(_mm512_mul_ps(x, cv)), 16);
+      _mm256_storeu_si256(p, _mm512_maskz_cvtepi32_epi16(all, r));
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    if (t == cope::dtype::f16) {
+      auto* x = static_cast<cope::float16*>(data) + i;
+      *x = cope::to_float16(cope::to_float(*x) * c);
+    } else {
+      auto* x = static_cast<cope::bfloat16*>(data) + i;
+      *x = cope::to_bfloat16(cope::to_float(*x) * c);
+    }
+  }
+}
+
+void register_conversion_ceilings(std::size_t tokens) {
+  for (cope::dtype t : {cope::dtype::f16, cope::dtype::bf16})
+    add(std::string("ceiling/") + cope::to_string(t) + "/convert_round_trip/inplace/" + std::to_string(tokens),
+        [=](benchmark::State& st) {
+          const std::size_t n = tokens * heads * head_dim;
+          bytes a = allocate(n * 2);
+          fill(a.get(), t, n);
+          floor_pass floor("inplace", 2, n);
+          float c = 0.999f;
+          paired(st, std::ref(floor), [&] { convert_round_trip(a.get(), t, n, c); c = 1.0f / c; }, "floor_ratio");
+          set_rates(st, tokens, n * 2);
+          st.SetLabel("no rotation: the bound for f32-arithmetic kernels on " + std::string(cope::to_string(t)));
+        });
+}
+
 // ---- naive baselines ------------------------------------------------------------------------------
 
 // The plain scalar loop over a precomputed float32 table (row p: cos then sin), compiled -O3.
@@ -261,6 +316,7 @@ void register_apply(const apply_case& c, const char* floor_kind, std::size_t flo
 
 void register_all() {
   for (std::size_t tokens : {16384, 512}) register_floors(tokens);
+  for (std::size_t tokens : {16384, 512}) register_conversion_ceilings(tokens);
 
   // The naive baseline: the plain scalar loop over a precomputed table, against the same floor.
   for (std::size_t tokens : {std::size_t{16384}, std::size_t{512}})

@@ -53,6 +53,8 @@ struct fv {
   static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
 };
 
+using fv2 = fv;
+
 struct dv {
   static constexpr std::size_t width = 4;
   using type = __m256d;

@@ -47,6 +47,42 @@ struct fv : ::cope::isa_avx2::fv {
   }
 };
 
+// Rows stored in f16/bf16 move 256 bits per load and store anyway (16 halves) and spend their time in
+// conversions and arithmetic, so they are computed on 512-bit vectors: half the instructions per
+// element of fv, and a head's angle vectors fit in registers for both layouts at head_dim 128.
+inline constexpr __mmask16 all16 = 0xFFFF;
+struct fv2 {
+  static constexpr std::size_t registers = 32;
+  static constexpr std::size_t width = 16;
+  using type = __m512;
+  static type load(const float* p) noexcept { return _mm512_loadu_ps(p); }  // angle rows
+  static type load(const ::cope::float16* p) noexcept {
+    return _mm512_maskz_cvtph_ps(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static type load(const ::cope::bfloat16* p) noexcept {
+    const __m512i wide = _mm512_maskz_cvtepu16_epi32(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all16, wide, 16));
+  }
+  static void store(::cope::float16* p, type v) noexcept {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
+                        _mm512_maskz_cvtps_ph(all16, v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static void store(::cope::bfloat16* p, type v) noexcept {
+    // As fv: round to nearest even, NaN stays a quiet NaN, vpmovdw narrows.
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_maskz_srli_epi32(all16, u, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
+    const __mmask16 is_nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    r = _mm512_mask_or_epi32(r, is_nan, u, _mm512_set1_epi32(0x400000));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_maskz_cvtepi32_epi16(all16, _mm512_maskz_srli_epi32(all16, r, 16)));
+  }
+  static type set1(float x) noexcept { return _mm512_set1_ps(x); }
+  static type mul(type a, type b) noexcept { return _mm512_mul_ps(a, b); }
+  static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_ps(a, b, c); }
+  static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
+  static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }
+};
+
 struct dv {
   static constexpr std::size_t width = 8;
   using type = __m512d;

@@ -22,6 +22,15 @@ struct fv : ::cope::isa_avx512::fv {
   }
 };
 
+struct fv2 : ::cope::isa_avx512::fv2 {
+  using base = ::cope::isa_avx512::fv2;
+  using base::load;
+  using base::store;
+  static void store(::cope::bfloat16* p, type v) noexcept {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v)));
+  }
+};
+
 using dv = ::cope::isa_avx512::dv;
 
 #include "../detail/kernels_inl.hpp"

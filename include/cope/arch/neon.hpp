@@ -46,6 +46,8 @@ struct fv {
   static type swap_pairs(type a) noexcept { return vrev64q_f32(a); }
 };
 
+using fv2 = fv;
+
 struct dv {
   static constexpr std::size_t width = 2;
   using type = float64x2_t;

@@ -36,6 +36,8 @@ struct fv {
   static type swap_pairs(type a) noexcept { return a; }  // never called: one lane holds no pair
 };
 
+using fv2 = fv;
+
 struct dv1;
 using dv = dv1;  // the scalar double lane defined by the kernels
 

@@ -2,8 +2,11 @@
 // interface and included on purpose inside each ISA namespace (cope::isa_scalar, isa_avx2, isa_avx512,
 // isa_neon) after that namespace has defined:
 //
-//   struct fv   float vector: width; type; load/store for float, float16, bfloat16 (converting);
-//               set1, mul, fmadd(a, b, c) = a*b + c, fmsub(a, b, c) = a*b - c, swap_pairs.
+//   struct fv   float vector: width; type; registers (how many the compiler can allocate); load/store
+//               for float, float16, bfloat16 (converting); set1, mul, fmadd(a, b, c) = a*b + c,
+//               fmsub(a, b, c) = a*b - c, swap_pairs.
+//   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out): the same
+//               interface; `using fv2 = fv;` unless the ISA computes those rows on wider vectors.
 //   struct dv   double vector: width; type; load_widen(const float*), store_narrow(float*, v); set1,
 //               add, sub, mul, fmadd; select_odd(k, if_odd, if_even) and flip_sign_bit1(x, k), where
 //               k holds an integer in the low mantissa bits (the 1.5 * 2^52 rounding trick).
@@ -118,16 +121,45 @@ inline void fill_table_rows(const float* inv_freq, std::size_t n, double scale, 
 
 // ---- one head row -------------------------------------------------------------------------------
 
-// rotate-half: pair j is (x[j], x[j + n]); x' = x c - y s, y' = x s + y c.
-template <class Tin, class Tout>
-inline void rotate_half_row(const Tin* in, Tout* out, const float* c, const float* s, std::size_t n) noexcept {
-  std::size_t j = 0;
-  for (; j + fv::width <= n; j += fv::width) {
-    const typename fv::type x = fv::load(in + j), y = fv::load(in + n + j);
-    const typename fv::type cv = fv::load(c + j), sv = fv::load(s + j);
-    fv::store(out + j, fv::fmsub(x, cv, fv::mul(y, sv)));
-    fv::store(out + n + j, fv::fmadd(x, sv, fv::mul(y, cv)));
+// rotate-half: pair j is (x[j], x[j + n]); x' = x c - y s, y' = x s + y c. Pairs [j, n) of a row,
+// whole vectors of V only; returns where it stopped.
+template <class V, class Tin, class Tout>
+inline std::size_t rotate_half_span(const Tin* in, Tout* out, const float* c, const float* s, std::size_t j,
+                                    std::size_t n) noexcept {
+  for (; j + V::width <= n; j += V::width) {
+    const typename V::type x = V::load(in + j), y = V::load(in + n + j);
+    const typename V::type cv = V::load(c + j), sv = V::load(s + j);
+    V::store(out + j, V::fmsub(x, cv, V::mul(y, sv)));
+    V::store(out + n + j, V::fmadd(x, sv, V::mul(y, cv)));
   }
+  return j;
+}
+
+// interleaved: pair j is (x[2j], x[2j + 1]); with cc = (c0, c0, c1, c1, ...) and
+// ss = (-s0, s0, -s1, s1, ...), out = h * cc + swap_pairs(h) * ss over dims [j, n2), whole vectors.
+template <class V, class Tin, class Tout>
+inline std::size_t interleaved_span(const Tin* in, Tout* out, const float* cc, const float* ss, std::size_t j,
+                                    std::size_t n2) noexcept {
+  if constexpr (V::width >= 2) {
+    for (; j + V::width <= n2; j += V::width) {
+      const typename V::type h = V::load(in + j);
+      V::store(out + j, V::fmadd(h, V::load(cc + j), V::mul(V::swap_pairs(h), V::load(ss + j))));
+    }
+  }
+  return j;
+}
+
+template <class V, class Tin, class Tout>
+inline std::size_t convert_span(const Tin* in, Tout* out, std::size_t j, std::size_t n) noexcept {
+  for (; j + V::width <= n; j += V::width) V::store(out + j, V::load(in + j));
+  return j;
+}
+
+// A whole row: vectors of V, then (where V is wider than fv) of fv, then scalars.
+template <class V, class Tin, class Tout>
+inline void rotate_half_row(const Tin* in, Tout* out, const float* c, const float* s, std::size_t n) noexcept {
+  std::size_t j = rotate_half_span<V>(in, out, c, s, 0, n);
+  if constexpr (V::width > fv::width) j = rotate_half_span<fv>(in, out, c, s, j, n);
   for (; j < n; ++j) {
     const float x = load_scalar(in + j), y = load_scalar(in + n + j);
     store_scalar(out + j, x * c[j] - y * s[j]);
@@ -135,17 +167,10 @@ inline void rotate_half_row(const Tin* in, Tout* out, const float* c, const floa
   }
 }
 
-// interleaved: pair j is (x[2j], x[2j + 1]); with cc = (c0, c0, c1, c1, ...) and
-// ss = (-s0, s0, -s1, s1, ...), out = h * cc + swap_pairs(h) * ss over the 2n dims.
-template <class Tin, class Tout>
+template <class V, class Tin, class Tout>
 inline void interleaved_row(const Tin* in, Tout* out, const float* cc, const float* ss, std::size_t n2) noexcept {
-  std::size_t j = 0;
-  if constexpr (fv::width >= 2) {
-    for (; j + fv::width <= n2; j += fv::width) {
-      const typename fv::type h = fv::load(in + j);
-      fv::store(out + j, fv::fmadd(h, fv::load(cc + j), fv::mul(fv::swap_pairs(h), fv::load(ss + j))));
-    }
-  }
+  std::size_t j = interleaved_span<V>(in, out, cc, ss, 0, n2);
+  if constexpr (V::width > fv::width) j = interleaved_span<fv>(in, out, cc, ss, j, n2);
   for (; j < n2; j += 2) {
     const float x = load_scalar(in + j), y = load_scalar(in + j + 1);
     store_scalar(out + j, x * cc[j] + y * ss[j]);
@@ -153,10 +178,10 @@ inline void interleaved_row(const Tin* in, Tout* out, const float* cc, const flo
   }
 }
 
-template <class Tin, class Tout>
+template <class V, class Tin, class Tout>
 inline void convert_copy(const Tin* in, Tout* out, std::size_t n) noexcept {
-  std::size_t j = 0;
-  for (; j + fv::width <= n; j += fv::width) fv::store(out + j, fv::load(in + j));
+  std::size_t j = convert_span<V>(in, out, 0, n);
+  if constexpr (V::width > fv::width) j = convert_span<fv>(in, out, j, n);
   for (; j < n; ++j) store_scalar(out + j, load_scalar(in + j));
 }
 
@@ -170,22 +195,22 @@ using heads_fn = void (*)(const head_job&, std::size_t token, const float* a, co
 
 // Rows with K vectors per half (rotate-half, n = K * width) or K vectors in all (interleaved,
 // 2n = K * width): the token's angle vectors stay in registers across all its heads instead of being
-// reloaded for every head, where the ISA has the registers (fv::registers).
-template <class Tin, class Tout, std::size_t K>
+// reloaded for every head, where the ISA has the registers (V::registers).
+template <class V, class Tin, class Tout, std::size_t K>
 struct rows_in_registers {
-  using V = typename fv::type;
-  static void rotate_half(const Tin* in, Tout* out, const V (&c)[K], const V (&s)[K]) noexcept {
-    V x[K], y[K];
-    for (std::size_t k = 0; k < K; ++k) x[k] = fv::load(in + k * fv::width);
-    for (std::size_t k = 0; k < K; ++k) y[k] = fv::load(in + (K + k) * fv::width);
-    for (std::size_t k = 0; k < K; ++k) fv::store(out + k * fv::width, fv::fmsub(x[k], c[k], fv::mul(y[k], s[k])));
-    for (std::size_t k = 0; k < K; ++k) fv::store(out + (K + k) * fv::width, fv::fmadd(x[k], s[k], fv::mul(y[k], c[k])));
+  using T = typename V::type;
+  static void rotate_half(const Tin* in, Tout* out, const T (&c)[K], const T (&s)[K]) noexcept {
+    T x[K], y[K];
+    for (std::size_t k = 0; k < K; ++k) x[k] = V::load(in + k * V::width);
+    for (std::size_t k = 0; k < K; ++k) y[k] = V::load(in + (K + k) * V::width);
+    for (std::size_t k = 0; k < K; ++k) V::store(out + k * V::width, V::fmsub(x[k], c[k], V::mul(y[k], s[k])));
+    for (std::size_t k = 0; k < K; ++k) V::store(out + (K + k) * V::width, V::fmadd(x[k], s[k], V::mul(y[k], c[k])));
   }
-  static void interleaved(const Tin* in, Tout* out, const V (&cc)[K], const V (&ss)[K]) noexcept {
-    V h[K];
-    for (std::size_t k = 0; k < K; ++k) h[k] = fv::load(in + k * fv::width);
+  static void interleaved(const Tin* in, Tout* out, const T (&cc)[K], const T (&ss)[K]) noexcept {
+    T h[K];
+    for (std::size_t k = 0; k < K; ++k) h[k] = V::load(in + k * V::width);
     for (std::size_t k = 0; k < K; ++k)
-      fv::store(out + k * fv::width, fv::fmadd(h[k], cc[k], fv::mul(fv::swap_pairs(h[k]), ss[k])));
+      V::store(out + k * V::width, V::fmadd(h[k], cc[k], V::mul(V::swap_pairs(h[k]), ss[k])));
   }
 };
 
@@ -201,28 +226,28 @@ inline Tout* row_out(const head_job& job, std::size_t token, std::size_t h) noex
 }
 
 // Out of place, the dims outside the rotary window are copied (converted) as they are.
-template <class Tin, class Tout>
+template <class V, class Tin, class Tout>
 inline void copy_pass_through(const Tin* in, Tout* out, std::size_t rotary_offset, std::size_t rotary_end,
                               std::size_t head_dim) noexcept {
   if (static_cast<const void*>(in) == static_cast<const void*>(out)) return;
-  convert_copy(in, out, rotary_offset);
-  convert_copy(in + rotary_end, out + rotary_end, head_dim - rotary_end);
+  convert_copy<V>(in, out, rotary_offset);
+  convert_copy<V>(in + rotary_end, out + rotary_end, head_dim - rotary_end);
 }
 
-template <class Tin, class Tout, bool interleaved, std::size_t K>
+template <class V, class Tin, class Tout, bool interleaved, std::size_t K>
 inline void rotate_heads_in_registers(const head_job& job, std::size_t token, const float* a, const float* b,
                                       std::size_t pairs, std::size_t rotary_offset) noexcept {
-  using R = rows_in_registers<Tin, Tout, K>;
-  typename fv::type va[K], vb[K];
+  using R = rows_in_registers<V, Tin, Tout, K>;
+  typename V::type va[K], vb[K];
   for (std::size_t k = 0; k < K; ++k) {
-    va[k] = fv::load(a + k * fv::width);
-    vb[k] = fv::load(b + k * fv::width);
+    va[k] = V::load(a + k * V::width);
+    vb[k] = V::load(b + k * V::width);
   }
   const std::size_t rotary_end = rotary_offset + 2 * pairs;
   for (std::size_t h = 0; h < job.heads; ++h) {
     const Tin* in = row_in<Tin>(job, token, h);
     Tout* out = row_out<Tout>(job, token, h);
-    copy_pass_through(in, out, rotary_offset, rotary_end, job.head_dim);
+    copy_pass_through<V>(in, out, rotary_offset, rotary_end, job.head_dim);
     if constexpr (interleaved)
       R::interleaved(in + rotary_offset, out + rotary_offset, va, vb);
     else
@@ -231,23 +256,23 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
 }
 
 // Every head of one token. a, b: (cos, sin) rows for rotate-half, (cc, ss) for interleaved.
-template <class Tin, class Tout, bool interleaved>
+template <class V, class Tin, class Tout, bool interleaved>
 inline void rotate_heads(const head_job& job, std::size_t token, const float* a, const float* b, std::size_t pairs,
                          std::size_t rotary_offset) noexcept {
-  if constexpr (fv::width >= 4) {
+  if constexpr (V::width >= 4) {
     // Angle vectors per row: n / width of each of cos and sin (rotate-half; with the row's x and y, 4K
     // registers) or 2n / width of each of cc and ss (interleaved; with the row, 3K registers).
     const std::size_t span = interleaved ? 2 * pairs : pairs;
-    const std::size_t k = span / fv::width;
-    if (span % fv::width == 0 && k * (interleaved ? 3 : 4) <= fv::registers) {
+    const std::size_t k = span / V::width;
+    if (span % V::width == 0 && k * (interleaved ? 3 : 4) <= V::registers) {
       switch (k) {
-        case 1: return rotate_heads_in_registers<Tin, Tout, interleaved, 1>(job, token, a, b, pairs, rotary_offset);
-        case 2: return rotate_heads_in_registers<Tin, Tout, interleaved, 2>(job, token, a, b, pairs, rotary_offset);
-        case 3: return rotate_heads_in_registers<Tin, Tout, interleaved, 3>(job, token, a, b, pairs, rotary_offset);
-        case 4: return rotate_heads_in_registers<Tin, Tout, interleaved, 4>(job, token, a, b, pairs, rotary_offset);
-        case 5: return rotate_heads_in_registers<Tin, Tout, interleaved, 5>(job, token, a, b, pairs, rotary_offset);
-        case 6: return rotate_heads_in_registers<Tin, Tout, interleaved, 6>(job, token, a, b, pairs, rotary_offset);
-        case 8: return rotate_heads_in_registers<Tin, Tout, interleaved, 8>(job, token, a, b, pairs, rotary_offset);
+        case 1: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 1>(job, token, a, b, pairs, rotary_offset);
+        case 2: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 2>(job, token, a, b, pairs, rotary_offset);
+        case 3: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 3>(job, token, a, b, pairs, rotary_offset);
+        case 4: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 4>(job, token, a, b, pairs, rotary_offset);
+        case 5: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 5>(job, token, a, b, pairs, rotary_offset);
+        case 6: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 6>(job, token, a, b, pairs, rotary_offset);
+        case 8: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 8>(job, token, a, b, pairs, rotary_offset);
         default: break;
       }
     }
@@ -256,11 +281,11 @@ inline void rotate_heads(const head_job& job, std::size_t token, const float* a,
   for (std::size_t h = 0; h < job.heads; ++h) {
     const Tin* in = row_in<Tin>(job, token, h);
     Tout* out = row_out<Tout>(job, token, h);
-    copy_pass_through(in, out, rotary_offset, rotary_end, job.head_dim);
+    copy_pass_through<V>(in, out, rotary_offset, rotary_end, job.head_dim);
     if (interleaved)
-      interleaved_row(in + rotary_offset, out + rotary_offset, a, b, 2 * pairs);
+      interleaved_row<V>(in + rotary_offset, out + rotary_offset, a, b, 2 * pairs);
     else
-      rotate_half_row(in + rotary_offset, out + rotary_offset, a, b, pairs);
+      rotate_half_row<V>(in + rotary_offset, out + rotary_offset, a, b, pairs);
   }
 }
 
@@ -269,11 +294,11 @@ inline heads_fn select_heads(::cope::dtype in, ::cope::dtype out) noexcept {
   using ::cope::dtype;
   using ::cope::float16;
   using ::cope::bfloat16;
-  if (in == dtype::f32 && out == dtype::f32) return &rotate_heads<float, float, interleaved>;
-  if (in == dtype::f16 && out == dtype::f16) return &rotate_heads<float16, float16, interleaved>;
-  if (in == dtype::bf16 && out == dtype::bf16) return &rotate_heads<bfloat16, bfloat16, interleaved>;
-  if (in == dtype::f32 && out == dtype::f16) return &rotate_heads<float, float16, interleaved>;
-  if (in == dtype::f32 && out == dtype::bf16) return &rotate_heads<float, bfloat16, interleaved>;
+  if (in == dtype::f32 && out == dtype::f32) return &rotate_heads<fv, float, float, interleaved>;
+  if (in == dtype::f16 && out == dtype::f16) return &rotate_heads<fv2, float16, float16, interleaved>;
+  if (in == dtype::bf16 && out == dtype::bf16) return &rotate_heads<fv2, bfloat16, bfloat16, interleaved>;
+  if (in == dtype::f32 && out == dtype::f16) return &rotate_heads<fv, float, float16, interleaved>;
+  if (in == dtype::f32 && out == dtype::bf16) return &rotate_heads<fv, float, bfloat16, interleaved>;
   return nullptr;  // rejected by the checked layer
 }
 
