@@ -36,6 +36,7 @@ enum class errc {
   invalid_view,          // a strided view whose extents or strides are inconsistent
   overlapping_views,     // views whose elements overlap, or that run past a stated size
   invalid_aliasing,      // input and output overlap without being exactly in-place
+  invalid_argument,      // an analysis argument out of range (distances, sample counts, amplitudes, fit ranges)
 };
 
 inline const char* to_string(errc code) noexcept {
@@ -55,6 +56,7 @@ inline const char* to_string(errc code) noexcept {
     case errc::invalid_view: return "invalid_view";
     case errc::overlapping_views: return "overlapping_views";
     case errc::invalid_aliasing: return "invalid_aliasing";
+    case errc::invalid_argument: return "invalid_argument";
   }
   return "unknown";
 }
