@@ -1,0 +1,392 @@
+// The cope demo: the CoPE report for a model, then the paper's figures.
+//
+// With no model arguments: the paper's setting (Llama-3-8B geometry: head_dim 128, ABF base 1e7,
+// training length 65536, n = 20) — the spectrum table, critical dimension, semantic decay at a few
+// distances for RoPE / HardClip / CoPE (closed form and Monte-Carlo through the kernels), the leakage
+// slopes — and the figures in the setting the paper draws them (head_dim 128, base 1e4, n = 20),
+// written to docs/figures. With model arguments, the same report and figures for that model, the
+// figures written to build/demo/figures. Every figure is a CSV rendered to PNG by gnuplot
+// (docs/figures/figures.gp). Run it through scripts/demo.sh, which builds it and installs gnuplot.
+//
+//   cope_demo [--head_dim D] [--rope_theta B] [--training_length L] [--n N] [--rope_type T]
+//             [--factor F] [--original_max_position_embeddings N] [...]   (see usage())
+#include <cope/analysis.hpp>
+#include <cope/cope.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#ifndef COPE_FIGURES_SCRIPT
+#error "COPE_FIGURES_SCRIPT (the path of docs/figures/figures.gp) must be defined by the build"
+#endif
+
+namespace {
+
+namespace an = cope::analysis;
+
+void usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: cope_demo [options]\n"
+               "  with no options: the CoPE paper's setting (head_dim 128, rope_theta 1e7, training_length 65536, n 20)\n"
+               "model:\n"
+               "  --head_dim D                     even, > 0 (128)\n"
+               "  --rope_theta B | --base B        RoPE base (1e7)\n"
+               "  --training_length L              pre-training context length, for OOD pairs and d_ct (65536)\n"
+               "  --n N | --clip_n N               lowest pairs CoPE / HardClip clip (20)\n"
+               "  --rope_type T                    default | linear | dynamic | yarn | llama3 | longrope\n"
+               "  --factor F  --original_max_position_embeddings N  --max_position_embeddings N  --seq_len N\n"
+               "  --partial_rotary_factor F  --attention_factor F  --beta_fast F  --beta_slow F  --mscale F\n"
+               "  --mscale_all_dim F  --truncate true|false  --low_freq_factor F  --high_freq_factor F\n"
+               "  --short_factor a,b,...  --long_factor a,b,...\n"
+               "output:\n"
+               "  --figures DIR                    where the figures go (docs/figures with no model options,\n"
+               "                                   build/demo/figures otherwise)\n"
+               "  --no_render                      write the CSVs but do not run gnuplot\n"
+               "  --help\n");
+}
+
+// ---- arguments ----------------------------------------------------------------------------------
+
+struct options {
+  int head_dim = 128;
+  double training_length = 65536;
+  int n = cope::paper_clip_pairs;
+  cope::rope_parameters rope;
+  std::optional<std::int64_t> max_position_embeddings, seq_len;
+  bool model_given = false;
+  std::string figures;
+  bool render = true;
+};
+
+struct bad_argument {
+  std::string message;
+};
+
+double parse_number(const std::string& name, const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v))
+    throw bad_argument{"--" + name + " '" + text + "' is not a finite number"};
+  return v;
+}
+
+std::int64_t parse_integer(const std::string& name, const std::string& text) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text.c_str(), &end);  // accepts 65536 and 6.5536e4 alike
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) ||
+      v != std::floor(v) || std::abs(v) > 9.0e15)
+    throw bad_argument{"--" + name + " '" + text + "' is not an integer"};
+  return static_cast<std::int64_t>(v);
+}
+
+int parse_int(const std::string& name, const std::string& text) {
+  const std::int64_t v = parse_integer(name, text);
+  if (v < -1000000 || v > 1000000) throw bad_argument{"--" + name + " '" + text + "' is out of range"};
+  return static_cast<int>(v);
+}
+
+std::vector<double> parse_list(const std::string& name, const std::string& text) {
+  std::vector<double> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(parse_number(name, item));
+  if (out.empty()) throw bad_argument{"--" + name + " '" + text + "' is not a comma-separated list of numbers"};
+  return out;
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  o.rope.rope_theta = 1e7;
+  using setter = std::function<void(const std::string& name, const std::string& value)>;
+  cope::rope_parameters& r = o.rope;
+  const std::map<std::string, setter> model = {
+      {"head_dim", [&](auto& k, auto& v) { o.head_dim = parse_int(k, v); }},
+      {"rope_theta", [&](auto& k, auto& v) { r.rope_theta = parse_number(k, v); }},
+      {"base", [&](auto& k, auto& v) { r.rope_theta = parse_number(k, v); }},
+      {"training_length", [&](auto& k, auto& v) { o.training_length = parse_number(k, v); }},
+      {"n", [&](auto& k, auto& v) { o.n = parse_int(k, v); }},
+      {"clip_n", [&](auto& k, auto& v) { o.n = parse_int(k, v); }},
+      {"rope_type", [&](auto&, auto& v) { r.rope_type = v; }},
+      {"factor", [&](auto& k, auto& v) { r.factor = parse_number(k, v); }},
+      {"partial_rotary_factor", [&](auto& k, auto& v) { r.partial_rotary_factor = parse_number(k, v); }},
+      {"original_max_position_embeddings",
+       [&](auto& k, auto& v) { r.original_max_position_embeddings = parse_integer(k, v); }},
+      {"max_position_embeddings", [&](auto& k, auto& v) { o.max_position_embeddings = parse_integer(k, v); }},
+      {"seq_len", [&](auto& k, auto& v) { o.seq_len = parse_integer(k, v); }},
+      {"attention_factor", [&](auto& k, auto& v) { r.attention_factor = parse_number(k, v); }},
+      {"beta_fast", [&](auto& k, auto& v) { r.beta_fast = parse_number(k, v); }},
+      {"beta_slow", [&](auto& k, auto& v) { r.beta_slow = parse_number(k, v); }},
+      {"mscale", [&](auto& k, auto& v) { r.mscale = parse_number(k, v); }},
+      {"mscale_all_dim", [&](auto& k, auto& v) { r.mscale_all_dim = parse_number(k, v); }},
+      {"low_freq_factor", [&](auto& k, auto& v) { r.low_freq_factor = parse_number(k, v); }},
+      {"high_freq_factor", [&](auto& k, auto& v) { r.high_freq_factor = parse_number(k, v); }},
+      {"short_factor", [&](auto& k, auto& v) { r.short_factor = parse_list(k, v); }},
+      {"long_factor", [&](auto& k, auto& v) { r.long_factor = parse_list(k, v); }},
+      {"truncate",
+       [&](auto& k, auto& v) {
+         if (v != "true" && v != "false") throw bad_argument{"--" + k + " '" + v + "' is not true or false"};
+         r.truncate = v == "true";
+       }},
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      usage(stdout);
+      std::exit(0);
+    }
+    if (arg == "--no_render") {
+      o.render = false;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) throw bad_argument{"'" + arg + "' is not an option (options start with --)"};
+    std::string name = arg.substr(2), value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      throw bad_argument{"--" + name + " needs a value"};
+    }
+    for (char& c : name)
+      if (c == '-') c = '_';  // --head-dim works as --head_dim
+    if (name == "figures") {
+      if (value.empty() || value.find('\'') != std::string::npos)
+        throw bad_argument{"--figures '" + value + "' must be a non-empty path without a single quote"};
+      o.figures = value;
+    } else if (const auto it = model.find(name); it != model.end()) {
+      it->second(name, value);
+      o.model_given = true;
+    } else {
+      throw bad_argument{"unknown option --" + name};
+    }
+  }
+  if (o.figures.empty()) o.figures = o.model_given ? "build/demo/figures" : "docs/figures";
+  return o;
+}
+
+// ---- output helpers -----------------------------------------------------------------------------
+
+struct csv {
+  std::FILE* f = nullptr;
+  std::string path;
+  csv(const std::string& dir, const std::string& name, const std::string& header) : path(dir + "/" + name) {
+    f = std::fopen(path.c_str(), "w");
+    if (f == nullptr) throw bad_argument{"cannot write " + path};
+    std::fprintf(f, "%s\n", header.c_str());
+  }
+  ~csv() {
+    if (f != nullptr) std::fclose(f);
+  }
+  csv(const csv&) = delete;
+  csv& operator=(const csv&) = delete;
+  // Values with 9 significant digits: enough for any curve here, few enough that a re-run on the same
+  // build writes the same bytes.
+  void row(std::initializer_list<double> values) {
+    const char* sep = "";
+    for (double v : values) {
+      std::fprintf(f, "%s%.9g", sep, v);
+      sep = ",";
+    }
+    std::fprintf(f, "\n");
+  }
+};
+
+void make_dirs(const std::string& path) {
+  for (std::size_t i = 1; i <= path.size(); ++i)
+    if (i == path.size() || path[i] == '/') {
+      const std::string prefix = path.substr(0, i);
+      if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) throw bad_argument{"cannot create directory " + prefix};
+    }
+}
+
+template <class T>
+T checked(cope::result<T> r) {
+  if (!r) throw bad_argument{r.error().message()};
+  return std::move(*r);
+}
+
+// ---- the report ---------------------------------------------------------------------------------
+
+void print_spectrum_table(const an::spectrum_facts& f) {
+  std::printf("%4s  %13s  %13s  %4s  %8s  %13s  %13s\n", "pair", "inv_freq", "period", "OOD", "weight", "CoPE inv_freq",
+              "CoPE period");
+  for (const an::pair_fact& p : f.pairs)
+    std::printf("%4d  %13.6e  %13.6e  %4s  %8.4f  %13.6e  %13.6e%s\n", p.pair, p.inv_freq, p.period, p.ood ? "yes" : "",
+                p.cope_weight, p.cope_inv_freq, p.cope_period, p.pair == f.onset ? "  <- onset" : "");
+}
+
+void print_decay(const an::spectrum_facts& f) {
+  std::vector<double> at = {0, 100, 1000, 10000, 30000};
+  for (double x : {f.training_length / 2, f.training_length, 2 * f.training_length})
+    if (x > at.back() && x <= static_cast<double>(cope::max_position)) at.push_back(std::round(x));
+  const Eigen::ArrayXd t = Eigen::Map<const Eigen::ArrayXd>(at.data(), static_cast<Eigen::Index>(at.size()));
+  an::monte_carlo_options mc;
+  mc.samples = 4000;
+  std::printf("\nSemantic decay S(t) = (1/N) sum_j cos(t w_j) (paper Thm 3.2; 1 at t = 0): closed form, and a Monte-Carlo\n"
+              "estimate through the kernels (%zu draws of q, k' = q + eps, k per distance; +- one standard error)\n",
+              mc.samples);
+  std::printf("%10s  %9s %18s  %9s %18s  %9s %18s\n", "t", "RoPE", "(Monte-Carlo)", "HardClip", "(Monte-Carlo)", "CoPE",
+              "(Monte-Carlo)");
+  std::vector<Eigen::ArrayXd> closed;
+  std::vector<std::vector<an::monte_carlo_point>> sampled;
+  for (const cope::spectrum* s : {&f.rope, &f.hard, &f.cope}) {
+    closed.push_back(checked(an::try_semantic_decay(*s, t)));
+    sampled.push_back(checked(an::try_semantic_decay_monte_carlo(*s, t, mc)));
+  }
+  for (Eigen::Index i = 0; i < t.size(); ++i) {
+    std::printf("%10.0f", t[i]);
+    for (std::size_t k = 0; k < 3; ++k) {
+      const an::monte_carlo_point& p = sampled[k][static_cast<std::size_t>(i)];
+      std::printf("  %9.4f  (%7.4f +- %.4f)", closed[k][i], p.estimate, p.standard_error);
+    }
+    std::printf("\n");
+  }
+}
+
+struct leakage_summary {
+  an::clip_filter hard, cope;
+  an::envelope_fit hard_fit, cope_fit;
+};
+
+leakage_summary leakage_of(const cope::spectrum& rope, int n) {
+  leakage_summary l;
+  l.hard = checked(an::try_clip_filter(rope, n, cope::clip_kind::hard));
+  l.cope = checked(an::try_clip_filter(rope, n, cope::clip_kind::cope));
+  l.hard_fit = checked(an::try_fit_leakage_envelope(l.hard));
+  l.cope_fit = checked(an::try_fit_leakage_envelope(l.cope));
+  return l;
+}
+
+void print_leakage(const cope::spectrum& rope, int n) {
+  const leakage_summary l = leakage_of(rope, n);
+  std::printf("\nSpectral leakage (paper Thm 4.1, amplitude view): envelope of the leakage kernel k(t), log-log slope\n");
+  std::printf("  HardClip (ideal high-pass, cutoff %.4e):     slope %6.3f over t in [%.3g, %.3g]   (theory: -1)\n",
+              l.hard.cutoff, l.hard_fit.slope, l.hard_fit.distances[0], l.hard_fit.distances[l.hard_fit.distances.size() - 1]);
+  std::printf("  CoPE taper (raised cosine, %.4e..%.4e): slope %6.3f over t in [%.3g, %.3g]   (theory: -3)\n",
+              l.cope.theta_min, l.cope.theta_onset, l.cope_fit.slope, l.cope_fit.distances[0],
+              l.cope_fit.distances[l.cope_fit.distances.size() - 1]);
+  const an::continuum_spectrum c = checked(an::try_continuum_of(rope));
+  const double t_max = 50 * cope::two_pi / l.hard.cutoff;
+  const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(2001, 0, t_max);
+  const double ring_hard = an::ringing_measure(checked(an::try_leakage_error(l.hard, c, t)));
+  const double ring_cope = an::ringing_measure(checked(an::try_leakage_error(l.cope, c, t)));
+  std::printf("  ringing of the error term on a smooth test spectrum, t in [0, %.3g]: HardClip %.3f, CoPE %.3f\n", t_max,
+              ring_hard, ring_cope);
+}
+
+// ---- the figures --------------------------------------------------------------------------------
+
+void write_figures(const std::string& dir, const cope::spectrum& rope, int n) {
+  make_dirs(dir);
+  const cope::spectrum hard = checked(cope::try_hard_clip(rope, n)), taper = checked(cope::try_cope_clip(rope, n));
+  const int onset = rope.pairs() - n;
+
+  {  // Fig. 2b: the spectrum against pair index, with the onset
+    csv out(dir, "spectrum.csv", "pair,rope,hardclip,cope,onset");
+    for (int j = 0; j < rope.pairs(); ++j) {
+      const auto u = static_cast<std::size_t>(j);
+      out.row({static_cast<double>(j), rope.inv_freq[u], hard.inv_freq[u], taper.inv_freq[u], static_cast<double>(onset)});
+    }
+  }
+  {  // Fig. 3: semantic decay over 0..30000, closed form and Monte-Carlo points
+    const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(3001, 0, 30000);
+    const Eigen::ArrayXd r = checked(an::try_semantic_decay(rope, t)), h = checked(an::try_semantic_decay(hard, t)),
+                         c = checked(an::try_semantic_decay(taper, t));
+    csv out(dir, "semantic_decay.csv", "t,rope,hardclip,cope");
+    for (Eigen::Index i = 0; i < t.size(); ++i) out.row({t[i], r[i], h[i], c[i]});
+    const Eigen::ArrayXd at = Eigen::ArrayXd::LinSpaced(11, 0, 30000);
+    an::monte_carlo_options mc;
+    mc.samples = 4000;
+    const auto mr = checked(an::try_semantic_decay_monte_carlo(rope, at, mc));
+    const auto mc_cope = checked(an::try_semantic_decay_monte_carlo(taper, at, mc));
+    csv points(dir, "semantic_decay_monte_carlo.csv", "t,rope,rope_se,cope,cope_se");
+    for (std::size_t i = 0; i < mr.size(); ++i)
+      points.row({mr[i].distance, mr[i].estimate, mr[i].standard_error, mc_cope[i].estimate, mc_cope[i].standard_error});
+  }
+  {  // Fig. 4 (implementation view): the attention signal over 0..500
+    const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(501, 0, 500);
+    const Eigen::ArrayXd r = checked(an::try_semantic_decay(rope, t)), h = checked(an::try_semantic_decay(hard, t)),
+                         c = checked(an::try_semantic_decay(taper, t));
+    csv out(dir, "attention_signal.csv", "t,rope,hardclip,cope");
+    for (Eigen::Index i = 0; i < t.size(); ++i) out.row({t[i], r[i], h[i], c[i]});
+  }
+  const leakage_summary l = leakage_of(rope, n);
+  {  // Fig. 4 (theorem view): the leakage kernels, their envelopes and fitted slopes
+    const double t_end = 64 * cope::two_pi / l.cope.lowest_edge();
+    const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(1200, 0, std::log10(t_end) - 1).unaryExpr([](double e) {
+      return 10 * std::pow(10.0, e);
+    });
+    const Eigen::ArrayXd kh = checked(an::try_leakage_kernel(l.hard, t)), kc = checked(an::try_leakage_kernel(l.cope, t));
+    csv out(dir, "leakage_kernel.csv", "t,hardclip_abs,cope_abs");
+    for (Eigen::Index i = 0; i < t.size(); ++i) out.row({t[i], std::abs(kh[i]), std::abs(kc[i])});
+    for (const auto& [name, fit] : {std::pair{"hardclip", &l.hard_fit}, std::pair{"cope", &l.cope_fit}}) {
+      csv env(dir, std::string("leakage_envelope_") + name + ".csv", "t,envelope,fit,slope");
+      for (Eigen::Index i = 0; i < fit->distances.size(); ++i)
+        env.row({fit->distances[i], fit->envelope[i], std::exp(fit->intercept + fit->slope * std::log(fit->distances[i])),
+                 fit->slope});
+    }
+  }
+  {  // Thm 4.1 (b): the error term on a smooth continuum test spectrum, filtered each way
+    const an::continuum_spectrum c = checked(an::try_continuum_of(rope));
+    const double t_max = 50 * cope::two_pi / l.hard.cutoff;
+    const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(2001, 0, t_max);
+    const Eigen::ArrayXd eh = checked(an::try_leakage_error(l.hard, c, t)), ec = checked(an::try_leakage_error(l.cope, c, t));
+    const double ring_h = an::ringing_measure(eh), ring_c = an::ringing_measure(ec);
+    csv out(dir, "leakage_error.csv", "t,error_hardclip,error_cope,ringing_hardclip,ringing_cope");
+    for (Eigen::Index i = 0; i < t.size(); ++i) out.row({t[i], eh[i], ec[i], ring_h, ring_c});
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const options o = parse(argc, argv);
+    const cope::spectrum rope =
+        checked(cope::try_make_spectrum(o.rope, o.head_dim, o.max_position_embeddings, o.seq_len));
+    const an::spectrum_facts facts = checked(an::try_spectrum_facts(rope, o.training_length, o.n));
+
+    std::printf("CoPE report: rope_type %s, head_dim %d (rotary_dim %d), rope_theta %g, training length %g, n = %d\n",
+                rope.rope_type.c_str(), rope.head_dim, rope.rotary_dim, o.rope.rope_theta, o.training_length, o.n);
+    if (rope.attention_factor != 1.0) std::printf("attention factor %.6g (scales cos and sin)\n", rope.attention_factor);
+    std::printf("critical dimension d_ct = %d; OOD pairs (period > %g): %d of %d; CoPE onset: pair %d\n\n",
+                facts.critical_dimension, o.training_length, facts.ood_count, rope.pairs(), facts.onset);
+    print_spectrum_table(facts);
+    print_decay(facts);
+    print_leakage(rope, o.n);
+
+    // The figures: the paper's figure setting with no model options, else this model.
+    const cope::spectrum figure_rope = o.model_given ? rope : cope::rope_default(128, {1e4, 1.0});
+    const int figure_n = o.model_given ? o.n : cope::paper_clip_pairs;
+    write_figures(o.figures, figure_rope, figure_n);
+    std::printf("\nFigures (%s): head_dim %d, rope_theta %g, n = %d -> %s/*.csv\n",
+                o.model_given ? "this model" : "the paper's figure setting", figure_rope.head_dim,
+                o.model_given ? o.rope.rope_theta : 1e4, figure_n, o.figures.c_str());
+    if (o.render) {
+      const std::string command = std::string("gnuplot -e \"dir='") + o.figures + "'\" '" + COPE_FIGURES_SCRIPT + "'";
+      if (std::system(command.c_str()) != 0) {
+        std::fprintf(stderr, "cope_demo: rendering the figures failed: %s\n", command.c_str());
+        return 1;
+      }
+      std::printf("rendered %s/{spectrum,semantic_decay,attention_signal,leakage_kernel,leakage_error}.png\n",
+                  o.figures.c_str());
+    }
+    return 0;
+  } catch (const bad_argument& e) {
+    std::fprintf(stderr, "cope_demo: %s\n", e.message.c_str());
+    std::fprintf(stderr, "run cope_demo --help for the options\n");
+    return 2;
+  }
+}
