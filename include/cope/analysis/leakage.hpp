@@ -163,8 +163,8 @@ double cosine_integral(const G& g, double a, double b, double t, int min_panels 
   return sum;
 }
 
-// The same over [a, b] with 0 < a, split first into pieces of at most 5% in w: for integrands that
-// change on the scale of w itself (functions of log w, densities per unit log w).
+// integral_a^b g(w) cos(w t) dw for g smooth on the scale of w, over pieces of at most 5% in w: Gauss-
+// Legendre panels where a piece spans fewer than 20 radians of w t, Filon's rule where it spans more.
 template <class G>
 double cosine_integral_log(const G& g, double a, double b, double t) {
   if (!(b > a)) return 0.0;
@@ -173,7 +173,7 @@ double cosine_integral_log(const G& g, double a, double b, double t) {
   for (int i = 0; i < pieces; ++i) {
     const double lo = a * std::pow(b / a, static_cast<double>(i) / pieces);
     const double hi = i + 1 == pieces ? b : a * std::pow(b / a, static_cast<double>(i + 1) / pieces);
-    sum += cosine_integral(g, lo, hi, t, 1);
+    sum += 0.5 * (hi - lo) * std::abs(t) >= 20 ? filon_cosine_piece(g, lo, hi, std::abs(t)) : cosine_integral(g, lo, hi, t, 1);
   }
   return sum;
 }
@@ -206,25 +206,6 @@ inline double taper_second_derivative(const clip_filter& f, double w) noexcept {
   return pi / (2 * L * w * w) * (pi * std::cos(pi * phi) / L + std::sin(pi * phi));
 }
 
-namespace detail {
-
-// integral_a^b g(w) cos(w t) dw for g smooth on the scale of w, over pieces of at most 5% in w: Gauss-
-// Legendre panels where a piece spans fewer than 20 radians of w t, Filon's rule where it spans more.
-template <class G>
-double cosine_integral_smooth(const G& g, double a, double b, double t) {
-  if (!(b > a)) return 0.0;
-  const int pieces = static_cast<int>(std::ceil(std::log(b / a) / std::log(1.05)));
-  double sum = 0;
-  for (int i = 0; i < pieces; ++i) {
-    const double lo = a * std::pow(b / a, static_cast<double>(i) / pieces);
-    const double hi = i + 1 == pieces ? b : a * std::pow(b / a, static_cast<double>(i + 1) / pieces);
-    sum += 0.5 * (hi - lo) * std::abs(t) >= 20 ? filon_cosine_piece(g, lo, hi, std::abs(t)) : cosine_integral(g, lo, hi, t, 1);
-  }
-  return sum;
-}
-
-}  // namespace detail
-
 // k(t) = (1/pi) integral (1 - H(w)) cos(w t) dw at one distance. Hard clipping: Gauss-Legendre
 // quadrature of 1 over [0, w_c]. CoPE: the same over [0, theta_s] while t theta_s is small; beyond,
 // after integrating by parts twice (1 - H is 1 near 0 and 0 from theta_s on, with a continuous first
@@ -241,7 +222,7 @@ inline double leakage_kernel_at(const clip_filter& f, double t) {
             detail::cosine_integral_log(removed, f.theta_min, f.theta_onset, x)) / pi;
   }
   const auto curvature = [&f](double w) { return taper_second_derivative(f, w); };
-  return -detail::cosine_integral_smooth(curvature, f.theta_min, f.theta_onset, x) / (pi * x * x);
+  return -detail::cosine_integral_log(curvature, f.theta_min, f.theta_onset, x) / (pi * x * x);
 }
 
 inline result<Eigen::ArrayXd> try_leakage_kernel(const clip_filter& f, const Eigen::ArrayXd& distances) {
@@ -322,8 +303,7 @@ inline result<continuum_spectrum> try_continuum_of(const spectrum& rope) {
   return continuum_spectrum{*lo, *hi};
 }
 
-// The unfiltered signal A(t) = integral rho(u) cos(e^u t) du / integral rho du (1 at t = 0). Its
-// quadrature resolves the fastest frequency, theta_max: cost grows like theta_max * t.
+// The unfiltered signal A(t) = integral rho(u) cos(e^u t) du / integral rho du (1 at t = 0).
 inline result<Eigen::ArrayXd> try_continuum_signal(const continuum_spectrum& c, const Eigen::ArrayXd& distances) {
   if (status st = detail::check_distances("continuum_signal", distances, c.theta_max); !st) return st;
   const auto g = [&c](double w) { return c.density(w) / w; };  // du = dw / w
