@@ -51,6 +51,19 @@ struct fv {
   static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_ps(a, b, c); }
   static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
+
+  // Two vectors of interleaved pairs (x0 y0 x1 y1 ...) split into their x and their y parts, and back;
+  // vshufps and vunpck work within 128-bit lanes, so lane l of x and y holds pair pair_order[l].
+  static constexpr bool pair_shuffles = true;
+  static constexpr std::size_t pair_order[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+  static void deinterleave(type h0, type h1, type& x, type& y) noexcept {
+    x = _mm256_shuffle_ps(h0, h1, 0x88);
+    y = _mm256_shuffle_ps(h0, h1, 0xDD);
+  }
+  static void interleave(type x, type y, type& h0, type& h1) noexcept {
+    h0 = _mm256_unpacklo_ps(x, y);
+    h1 = _mm256_unpackhi_ps(x, y);
+  }
 };
 
 using fv2 = fv;

@@ -81,6 +81,7 @@ struct fv2 {
   static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_ps(a, b, c); }
   static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }
+  static constexpr bool pair_shuffles = false;
 };
 
 struct dv {

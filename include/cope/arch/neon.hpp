@@ -44,6 +44,7 @@ struct fv {
   static type fmadd(type a, type b, type c) noexcept { return vfmaq_f32(c, a, b); }
   static type fmsub(type a, type b, type c) noexcept { return vnegq_f32(vfmsq_f32(c, a, b)); }
   static type swap_pairs(type a) noexcept { return vrev64q_f32(a); }
+  static constexpr bool pair_shuffles = false;
 };
 
 using fv2 = fv;

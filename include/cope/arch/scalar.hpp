@@ -34,6 +34,7 @@ struct fv {
   static type fmadd(type a, type b, type c) noexcept { return a * b + c; }
   static type fmsub(type a, type b, type c) noexcept { return a * b - c; }
   static type swap_pairs(type a) noexcept { return a; }  // never called: one lane holds no pair
+  static constexpr bool pair_shuffles = false;
 };
 
 using fv2 = fv;

@@ -255,6 +255,43 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
   }
 }
 
+// Interleaved rows whose duplicated angle rows do not fit the registers (head_dim 128 on 8 lanes): each
+// pair of vectors is split into its x and y parts (V::deinterleave), rotated with the rotate-half
+// arithmetic, and put back (V::interleave). cos and sin, not duplicated, then fit: 2K registers, held
+// across the token's heads in the order the split produces (V::pair_order).
+template <class V, class Tin, class Tout, std::size_t K>
+inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token, const float* cc, const float* ss,
+                                          std::size_t pairs, std::size_t rotary_offset) noexcept {
+  using T = typename V::type;
+  constexpr std::size_t w = V::width;
+  T vc[K], vs[K];
+  for (std::size_t k = 0; k < K; ++k) {
+    alignas(64) float c[w], s[w];
+    for (std::size_t l = 0; l < w; ++l) {
+      const std::size_t j = k * w + V::pair_order[l];
+      c[l] = cc[2 * j];
+      s[l] = ss[2 * j + 1];
+    }
+    vc[k] = V::load(c);
+    vs[k] = V::load(s);
+  }
+  const std::size_t rotary_end = rotary_offset + 2 * pairs;
+  for (std::size_t h = 0; h < job.heads; ++h) {
+    const Tin* in = row_in<Tin>(job, token, h);
+    Tout* out = row_out<Tout>(job, token, h);
+    copy_pass_through<V>(in, out, rotary_offset, rotary_end, job.head_dim);
+    in += rotary_offset;
+    out += rotary_offset;
+    for (std::size_t k = 0; k < K; ++k) {
+      T x, y, h0 = V::load(in + 2 * k * w), h1 = V::load(in + (2 * k + 1) * w);
+      V::deinterleave(h0, h1, x, y);
+      V::interleave(V::fmsub(x, vc[k], V::mul(y, vs[k])), V::fmadd(x, vs[k], V::mul(y, vc[k])), h0, h1);
+      V::store(out + 2 * k * w, h0);
+      V::store(out + (2 * k + 1) * w, h1);
+    }
+  }
+}
+
 // Every head of one token. a, b: (cos, sin) rows for rotate-half, (cc, ss) for interleaved.
 template <class V, class Tin, class Tout, bool interleaved>
 inline void rotate_heads(const head_job& job, std::size_t token, const float* a, const float* b, std::size_t pairs,
@@ -276,6 +313,20 @@ inline void rotate_heads(const head_job& job, std::size_t token, const float* a,
         case 6: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 6>(job, token, a, b, pairs, rotary_offset);
         case 8: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 8>(job, token, a, b, pairs, rotary_offset);
         default: break;
+      }
+    }
+    if constexpr (interleaved && V::pair_shuffles) {
+      if (pairs % V::width == 0 && 2 * (pairs / V::width) + 6 <= V::registers) {
+        switch (pairs / V::width) {  // fewer pairs fit the registers duplicated (above); more do not fit at all
+          case 6: return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, token, a, b, pairs, rotary_offset);
+          case 7: return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, token, a, b, pairs, rotary_offset);
+          case 8: return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, token, a, b, pairs, rotary_offset);
+          case 9: return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, token, a, b, pairs, rotary_offset);
+          case 10: return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, token, a, b, pairs, rotary_offset);
+          case 11: return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, token, a, b, pairs, rotary_offset);
+          case 12: return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, token, a, b, pairs, rotary_offset);
+          default: break;
+        }
       }
     }
   }
