@@ -249,6 +249,7 @@ struct apply_case {
   bool use_table = true;
   bool in_place = true;
   bool ids = false;
+  bool unchecked = false;  // apply_rope_unchecked instead of the checked call (table cases)
   std::size_t rotary_dim = head_dim;
   std::size_t k_heads = 0;  // GQA: k heads rotated in the same call
   std::int64_t start = 0;
@@ -260,6 +261,7 @@ std::string case_name(const apply_case& c) {
   if (c.ids) n += "/position_ids";
   if (c.rotary_dim != head_dim) n += "/rotary" + std::to_string(c.rotary_dim);
   if (c.k_heads) n += "/q32+k" + std::to_string(c.k_heads);
+  if (c.unchecked) n += "/unchecked";
   return n + "/" + std::to_string(c.tokens);
 }
 
@@ -299,6 +301,7 @@ struct apply_work {
     tensor_bytes = (n + kn) * element;
   }
   void operator()() {
+    if (c.unchecked) return cope::apply_rope_unchecked(table.view(), args);
     const cope::status r = c.use_table ? cope::try_apply_rope(table.view(), args) : cope::try_apply_rope(s, args);
     if (!r) std::abort();
   }
@@ -395,6 +398,18 @@ void register_all() {
       c.use_table = false;
       register_apply(c, "inplace", 4, tokens == 16384 ? 0.80 : 0.0);
     }
+  // Two tokens (64 KB, in L1/L2), unchecked: the kernel's own throughput with almost no memory traffic
+  // and no per-call validation. Rotation needs a multiply and a fused multiply-add per element where the
+  // floor needs one multiply, so this time per token bounds what larger batches can reach
+  // (docs/performance.md).
+  register_floors(2);
+  for (cope::layout pairing : {cope::layout::rotate_half, cope::layout::interleaved}) {
+    apply_case c;
+    c.tokens = 2;
+    c.pairing = pairing;
+    c.unchecked = true;
+    register_apply(c, "inplace", 4, 0.0);
+  }
   // Per-token position ids and partial rotary (32 of 128 dims), against the in-place floor.
   for (std::size_t tokens : {std::size_t{16384}, std::size_t{512}}) {
     apply_case c;
