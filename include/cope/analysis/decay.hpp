@@ -15,6 +15,7 @@
 #include "../detail/message.hpp"
 #include "../error.hpp"
 #include "../spectrum.hpp"
+#include "checks.hpp"
 
 #include <Eigen/Dense>
 
@@ -37,11 +38,7 @@ inline status check_curve_inputs(const char* ctx, const spectrum& s, const Eigen
   if (s.pairs() == 0 || static_cast<int>(s.inv_freq.size()) * 2 != s.rotary_dim || s.rotary_dim > s.head_dim)
     return ::cope::detail::fail(errc::invalid_dimension, ctx, ": the spectrum has ", s.pairs(), " pairs for rotary_dim ",
                                 s.rotary_dim, " of head_dim ", s.head_dim, "; need 1 to head_dim / 2 pairs, 2 per rotary dim");
-  for (Eigen::Index i = 0; i < distances.size(); ++i)
-    if (!std::isfinite(distances[i]))
-      return ::cope::detail::fail(errc::invalid_argument, ctx, ": distances[", i, "] (", distances[i],
-                                  ") is not finite");
-  return {};
+  return check_distances(ctx, distances);
 }
 }  // namespace detail
 

@@ -19,6 +19,7 @@
 #include "../detail/message.hpp"
 #include "../error.hpp"
 #include "../spectrum.hpp"
+#include "checks.hpp"
 
 #include <Eigen/Dense>
 
@@ -176,21 +177,6 @@ double cosine_integral_log(const G& g, double a, double b, double t) {
     sum += 0.5 * (hi - lo) * std::abs(t) >= 20 ? filon_cosine_piece(g, lo, hi, std::abs(t)) : cosine_integral(g, lo, hi, t, 1);
   }
   return sum;
-}
-
-// Phases w t beyond max_angle radians carry an error above 1e-6 radian from the rounding of w alone
-// (and the Gauss-Legendre parts' cost grows with them): such distances are refused.
-inline constexpr double max_angle = 1e10;
-
-inline status check_distances(const char* ctx, const Eigen::ArrayXd& t, double max_frequency) {
-  for (Eigen::Index i = 0; i < t.size(); ++i) {
-    if (!std::isfinite(t[i]))
-      return ::cope::detail::fail(errc::invalid_argument, ctx, ": distances[", i, "] (", t[i], ") is not finite");
-    if (std::abs(t[i]) * max_frequency > max_angle)
-      return ::cope::detail::fail(errc::invalid_argument, ctx, ": distances[", i, "] (", t[i], ") times the highest frequency (",
-                                  max_frequency, ") exceeds ", max_angle, " radians, beyond what double-precision phases resolve");
-  }
-  return {};
 }
 
 }  // namespace detail
