@@ -255,9 +255,14 @@ void print_decay(const an::spectrum_facts& f) {
   }
 }
 
+// Thm 4.1 for one spectrum: the two filters, their kernels' envelope fits, and the error terms on the
+// smooth test spectrum over t = 0 .. 50 periods of the hard cutoff; the report prints it, the figures
+// draw it.
 struct leakage_summary {
   an::clip_filter hard, cope;
   an::envelope_fit hard_fit, cope_fit;
+  Eigen::ArrayXd t, hard_error, cope_error;
+  double hard_ringing = 0, cope_ringing = 0;
 };
 
 leakage_summary leakage_of(const cope::spectrum& rope, int n) {
@@ -266,29 +271,29 @@ leakage_summary leakage_of(const cope::spectrum& rope, int n) {
   l.cope = checked(an::try_clip_filter(rope, n, cope::clip_kind::cope));
   l.hard_fit = checked(an::try_fit_leakage_envelope(l.hard));
   l.cope_fit = checked(an::try_fit_leakage_envelope(l.cope));
+  const an::continuum_spectrum c = checked(an::try_continuum_of(rope));
+  l.t = Eigen::ArrayXd::LinSpaced(2001, 0, 50 * cope::two_pi / l.hard.cutoff);
+  l.hard_error = checked(an::try_leakage_error(l.hard, c, l.t));
+  l.cope_error = checked(an::try_leakage_error(l.cope, c, l.t));
+  l.hard_ringing = an::ringing_measure(l.hard_error);
+  l.cope_ringing = an::ringing_measure(l.cope_error);
   return l;
 }
 
-void print_leakage(const cope::spectrum& rope, int n) {
-  const leakage_summary l = leakage_of(rope, n);
+void print_leakage(const leakage_summary& l) {
   std::printf("\nSpectral leakage (paper Thm 4.1, amplitude view): envelope of the leakage kernel k(t), log-log slope\n");
   std::printf("  HardClip (ideal high-pass, cutoff %.4e):     slope %6.3f over t in [%.3g, %.3g]   (theory: -1)\n",
               l.hard.cutoff, l.hard_fit.slope, l.hard_fit.distances[0], l.hard_fit.distances[l.hard_fit.distances.size() - 1]);
   std::printf("  CoPE taper (raised cosine, %.4e..%.4e): slope %6.3f over t in [%.3g, %.3g]   (theory: -3)\n",
               l.cope.theta_min, l.cope.theta_onset, l.cope_fit.slope, l.cope_fit.distances[0],
               l.cope_fit.distances[l.cope_fit.distances.size() - 1]);
-  const an::continuum_spectrum c = checked(an::try_continuum_of(rope));
-  const double t_max = 50 * cope::two_pi / l.hard.cutoff;
-  const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(2001, 0, t_max);
-  const double ring_hard = an::ringing_measure(checked(an::try_leakage_error(l.hard, c, t)));
-  const double ring_cope = an::ringing_measure(checked(an::try_leakage_error(l.cope, c, t)));
-  std::printf("  ringing of the error term on a smooth test spectrum, t in [0, %.3g]: HardClip %.3f, CoPE %.3f\n", t_max,
-              ring_hard, ring_cope);
+  std::printf("  ringing of the error term on a smooth test spectrum, t in [0, %.3g]: HardClip %.3f, CoPE %.3f\n",
+              l.t[l.t.size() - 1], l.hard_ringing, l.cope_ringing);
 }
 
 // ---- the figures --------------------------------------------------------------------------------
 
-void write_figures(const std::string& dir, const cope::spectrum& rope, int n) {
+void write_figures(const std::string& dir, const cope::spectrum& rope, int n, const leakage_summary& l) {
   make_dirs(dir);
   const cope::spectrum hard = checked(cope::try_hard_clip(rope, n)), taper = checked(cope::try_cope_clip(rope, n));
   const int onset = rope.pairs() - n;
@@ -322,7 +327,6 @@ void write_figures(const std::string& dir, const cope::spectrum& rope, int n) {
     csv out(dir, "attention_signal.csv", "t,rope,hardclip,cope");
     for (Eigen::Index i = 0; i < t.size(); ++i) out.row({t[i], r[i], h[i], c[i]});
   }
-  const leakage_summary l = leakage_of(rope, n);
   {  // Fig. 4 (theorem view): the leakage kernels, their envelopes and fitted slopes
     const double t_end = 64 * cope::two_pi / l.cope.lowest_edge();
     const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(1200, 0, std::log10(t_end) - 1).unaryExpr([](double e) {
@@ -339,13 +343,9 @@ void write_figures(const std::string& dir, const cope::spectrum& rope, int n) {
     }
   }
   {  // Thm 4.1 (b): the error term on a smooth continuum test spectrum, filtered each way
-    const an::continuum_spectrum c = checked(an::try_continuum_of(rope));
-    const double t_max = 50 * cope::two_pi / l.hard.cutoff;
-    const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(2001, 0, t_max);
-    const Eigen::ArrayXd eh = checked(an::try_leakage_error(l.hard, c, t)), ec = checked(an::try_leakage_error(l.cope, c, t));
-    const double ring_h = an::ringing_measure(eh), ring_c = an::ringing_measure(ec);
     csv out(dir, "leakage_error.csv", "t,error_hardclip,error_cope,ringing_hardclip,ringing_cope");
-    for (Eigen::Index i = 0; i < t.size(); ++i) out.row({t[i], eh[i], ec[i], ring_h, ring_c});
+    for (Eigen::Index i = 0; i < l.t.size(); ++i)
+      out.row({l.t[i], l.hard_error[i], l.cope_error[i], l.hard_ringing, l.cope_ringing});
   }
 }
 
@@ -365,12 +365,14 @@ int main(int argc, char** argv) {
                 facts.critical_dimension, o.training_length, facts.ood_count, rope.pairs(), facts.onset);
     print_spectrum_table(facts);
     print_decay(facts);
-    print_leakage(rope, o.n);
+    const leakage_summary leakage = leakage_of(rope, o.n);
+    print_leakage(leakage);
 
-    // The figures: the paper's figure setting with no model options, else this model.
+    // The figures: the paper's figure setting with no model options, else this model (whose leakage
+    // summary is the report's).
     const cope::spectrum figure_rope = o.model_given ? rope : cope::rope_default(128, {1e4, 1.0});
     const int figure_n = o.model_given ? o.n : cope::paper_clip_pairs;
-    write_figures(o.figures, figure_rope, figure_n);
+    write_figures(o.figures, figure_rope, figure_n, o.model_given ? leakage : leakage_of(figure_rope, figure_n));
     std::printf("\nFigures (%s): head_dim %d, rope_theta %g, n = %d -> %s/*.csv\n",
                 o.model_given ? "this model" : "the paper's figure setting", figure_rope.head_dim,
                 o.model_given ? o.rope.rope_theta : 1e4, figure_n, o.figures.c_str());
