@@ -190,7 +190,16 @@ inline void convert_copy(const Tin* in, Tout* out, std::size_t n) noexcept {
 using ::cope::detail::head_job;
 using ::cope::detail::rope_job;
 
-using heads_fn = void (*)(const head_job&, std::size_t token, const float* a, const float* b, std::size_t pairs,
+// One token's angles: cos and sin per pair (c, s), and for interleaved layouts the same spread over
+// each pair's two dims, cc = (c0, c0, c1, c1, ...) and ss = (-s0, s0, -s1, s1, ...).
+struct angle_rows {
+  const float* c = nullptr;
+  const float* s = nullptr;
+  const float* cc = nullptr;
+  const float* ss = nullptr;
+};
+
+using heads_fn = void (*)(const head_job&, std::size_t token, const angle_rows& angles, std::size_t pairs,
                           std::size_t rotary_offset) noexcept;
 
 // Rows with K vectors per half (rotate-half, n = K * width) or K vectors in all (interleaved,
@@ -260,17 +269,16 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
 // arithmetic, and put back (V::interleave). cos and sin, not duplicated, then fit: 2K registers, held
 // across the token's heads in the order the split produces (V::pair_order).
 template <class V, class Tin, class Tout, std::size_t K>
-inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token, const float* cc, const float* ss,
-                                          std::size_t pairs, std::size_t rotary_offset) noexcept {
+inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token, const float* cos_row,
+                                          const float* sin_row, std::size_t pairs, std::size_t rotary_offset) noexcept {
   using T = typename V::type;
   constexpr std::size_t w = V::width;
   T vc[K], vs[K];
   for (std::size_t k = 0; k < K; ++k) {
     alignas(64) float c[w], s[w];
     for (std::size_t l = 0; l < w; ++l) {
-      const std::size_t j = k * w + V::pair_order[l];
-      c[l] = cc[2 * j];
-      s[l] = ss[2 * j + 1];
+      c[l] = cos_row[k * w + V::pair_order[l]];
+      s[l] = sin_row[k * w + V::pair_order[l]];
     }
     vc[k] = V::load(c);
     vs[k] = V::load(s);
@@ -292,10 +300,13 @@ inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token
   }
 }
 
-// Every head of one token. a, b: (cos, sin) rows for rotate-half, (cc, ss) for interleaved.
+// Every head of one token.
 template <class V, class Tin, class Tout, bool interleaved>
-inline void rotate_heads(const head_job& job, std::size_t token, const float* a, const float* b, std::size_t pairs,
+inline void rotate_heads(const head_job& job, std::size_t token, const angle_rows& angles, std::size_t pairs,
                          std::size_t rotary_offset) noexcept {
+  // The rows each layout's element-wise loops take: (cos, sin) for rotate-half, (cc, ss) for interleaved.
+  const float* a = interleaved ? angles.cc : angles.c;
+  const float* b = interleaved ? angles.ss : angles.s;
   if constexpr (V::width >= 4) {
     // Angle vectors per row: n / width of each of cos and sin (rotate-half; with the row's x and y, 4K
     // registers) or 2n / width of each of cc and ss (interleaved; with the row, 3K registers).
@@ -318,13 +329,13 @@ inline void rotate_heads(const head_job& job, std::size_t token, const float* a,
     if constexpr (interleaved && V::pair_shuffles) {
       if (pairs % V::width == 0 && 2 * (pairs / V::width) + 6 <= V::registers) {
         switch (pairs / V::width) {  // fewer pairs fit the registers duplicated (above); more do not fit at all
-          case 6: return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, token, a, b, pairs, rotary_offset);
-          case 7: return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, token, a, b, pairs, rotary_offset);
-          case 8: return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, token, a, b, pairs, rotary_offset);
-          case 9: return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, token, a, b, pairs, rotary_offset);
-          case 10: return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, token, a, b, pairs, rotary_offset);
-          case 11: return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, token, a, b, pairs, rotary_offset);
-          case 12: return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, token, a, b, pairs, rotary_offset);
+          case 6: return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, token, angles.c, angles.s, pairs, rotary_offset);
+          case 7: return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, token, angles.c, angles.s, pairs, rotary_offset);
+          case 8: return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, token, angles.c, angles.s, pairs, rotary_offset);
+          case 9: return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, token, angles.c, angles.s, pairs, rotary_offset);
+          case 10: return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, token, angles.c, angles.s, pairs, rotary_offset);
+          case 11: return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, token, angles.c, angles.s, pairs, rotary_offset);
+          case 12: return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, token, angles.c, angles.s, pairs, rotary_offset);
           default: break;
         }
       }
@@ -425,19 +436,20 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
     } else {
       sincos_row(job.inv_freq, n, static_cast<double>(p), 1.0 / f, -1.0 / f, c_buf, s_buf);
     }
-    const float* a = c;
-    const float* b = s;
+    angle_rows angles;
+    angles.c = c;
+    angles.s = s;
     if (job.interleaved) {
       for (std::size_t j = 0; j < n; ++j) {
         cc[2 * j] = cc[2 * j + 1] = c[j];
         ss[2 * j] = -s[j];
         ss[2 * j + 1] = s[j];
       }
-      a = cc;
-      b = ss;
+      angles.cc = cc;
+      angles.ss = ss;
     }
-    q_fn(job.q, t, a, b, n, job.rotary_offset);
-    if (job.k.heads != 0) k_fn(job.k, t, a, b, n, job.rotary_offset);
+    q_fn(job.q, t, angles, n, job.rotary_offset);
+    if (job.k.heads != 0) k_fn(job.k, t, angles, n, job.rotary_offset);
   }
 }
 
