@@ -53,9 +53,12 @@ struct fv {
   static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
 
   // Two vectors of interleaved pairs (x0 y0 x1 y1 ...) split into their x and their y parts, and back;
-  // vshufps and vunpck work within 128-bit lanes, so lane l of x and y holds pair pair_order[l].
+  // vshufps and vunpck work within 128-bit lanes, so lanes 0..7 of x and y hold pairs 0, 1, 4, 5, 2, 3,
+  // 6, 7 of the 8: load_in_pair_order reads 8 angles in that order (64-bit lanes 0, 2, 1, 3).
   static constexpr bool pair_shuffles = true;
-  static constexpr std::size_t pair_order[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+  static type load_in_pair_order(const float* p) noexcept {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_loadu_ps(p)), 0xD8));
+  }
   static void deinterleave(type h0, type h1, type& x, type& y) noexcept {
     x = _mm256_shuffle_ps(h0, h1, 0x88);
     y = _mm256_shuffle_ps(h0, h1, 0xDD);

@@ -190,16 +190,42 @@ inline void convert_copy(const Tin* in, Tout* out, std::size_t n) noexcept {
 using ::cope::detail::head_job;
 using ::cope::detail::rope_job;
 
-// One token's angles: cos and sin per pair (c, s), and for interleaved layouts the same spread over
-// each pair's two dims, cc = (c0, c0, c1, c1, ...) and ss = (-s0, s0, -s1, s1, ...).
-struct angle_rows {
-  const float* c = nullptr;
-  const float* s = nullptr;
-  const float* cc = nullptr;
-  const float* ss = nullptr;
+// One token's angles: cos and sin per pair (c, s), and, for the interleaved loops that take them so,
+// the same spread over each pair's two dims, cc = (c0, c0, c1, c1, ...) and ss = (-s0, s0, -s1, s1,
+// ...) — built on first use, once per token for q and k together, and not at all where only the
+// shuffle path runs (it reads c and s).
+class angle_rows {
+ public:
+  angle_rows(const float* cos_row, const float* sin_row, std::size_t pairs, float* cc_buf, float* ss_buf) noexcept
+      : c(cos_row), s(sin_row), pairs_(pairs), cc_(cc_buf), ss_(ss_buf) {}
+  const float* const c;
+  const float* const s;
+  const float* cc() noexcept {
+    spread();
+    return cc_;
+  }
+  const float* ss() noexcept {
+    spread();
+    return ss_;
+  }
+
+ private:
+  void spread() noexcept {
+    if (spread_) return;
+    for (std::size_t j = 0; j < pairs_; ++j) {
+      cc_[2 * j] = cc_[2 * j + 1] = c[j];
+      ss_[2 * j] = -s[j];
+      ss_[2 * j + 1] = s[j];
+    }
+    spread_ = true;
+  }
+  std::size_t pairs_;
+  float* cc_;
+  float* ss_;
+  bool spread_ = false;
 };
 
-using heads_fn = void (*)(const head_job&, std::size_t token, const angle_rows& angles, std::size_t pairs,
+using heads_fn = void (*)(const head_job&, std::size_t token, angle_rows& angles, std::size_t pairs,
                           std::size_t rotary_offset) noexcept;
 
 // Rows with K vectors per half (rotate-half, n = K * width) or K vectors in all (interleaved,
@@ -276,7 +302,7 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
 // Interleaved rows whose duplicated angle rows do not fit the registers (head_dim 128 on 8 lanes): each
 // pair of vectors is split into its x and y parts (V::deinterleave), rotated with the rotate-half
 // arithmetic, and put back (V::interleave). cos and sin, not duplicated, then fit: 2K registers, held
-// across the token's heads in the order the split produces (V::pair_order).
+// across the token's heads in the lane order the split produces (V::load_in_pair_order).
 template <class V, class Tin, class Tout, std::size_t K>
 inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token, const float* cos_row,
                                           const float* sin_row, std::size_t pairs, std::size_t rotary_offset) noexcept {
@@ -284,13 +310,8 @@ inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token
   constexpr std::size_t w = V::width;
   T vc[K], vs[K];
   for (std::size_t k = 0; k < K; ++k) {
-    alignas(64) float c[w], s[w];
-    for (std::size_t l = 0; l < w; ++l) {
-      c[l] = cos_row[k * w + V::pair_order[l]];
-      s[l] = sin_row[k * w + V::pair_order[l]];
-    }
-    vc[k] = V::load(c);
-    vs[k] = V::load(s);
+    vc[k] = V::load_in_pair_order(cos_row + k * w);
+    vs[k] = V::load_in_pair_order(sin_row + k * w);
   }
   for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
     for (std::size_t k = 0; k < K; ++k) {
@@ -305,11 +326,27 @@ inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token
 
 // Every head of one token.
 template <class V, class Tin, class Tout, bool interleaved>
-inline void rotate_heads(const head_job& job, std::size_t token, const angle_rows& angles, std::size_t pairs,
+inline void rotate_heads(const head_job& job, std::size_t token, angle_rows& angles, std::size_t pairs,
                          std::size_t rotary_offset) noexcept {
+  if constexpr (interleaved && V::pair_shuffles) {
+    // Interleaved rows too long for their duplicated angle rows to stay in registers (below), short
+    // enough for cos and sin plus the working set: 2K + 6 registers.
+    if (pairs % V::width == 0 && 2 * (pairs / V::width) + 6 <= V::registers) {
+      switch (pairs / V::width) {
+        case 6: return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 7: return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 8: return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 9: return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 10: return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 11: return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 12: return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        default: break;
+      }
+    }
+  }
   // The rows each layout's element-wise loops take: (cos, sin) for rotate-half, (cc, ss) for interleaved.
-  const float* a = interleaved ? angles.cc : angles.c;
-  const float* b = interleaved ? angles.ss : angles.s;
+  const float* a = interleaved ? angles.cc() : angles.c;
+  const float* b = interleaved ? angles.ss() : angles.s;
   if constexpr (V::width >= 4) {
     // Angle vectors per row: n / width of each of cos and sin (rotate-half; with the row's x and y, 4K
     // registers) or 2n / width of each of cc and ss (interleaved; with the row, 3K registers).
@@ -327,20 +364,6 @@ inline void rotate_heads(const head_job& job, std::size_t token, const angle_row
         case 6: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 6>(job, token, a, b, pairs, rotary_offset);
         case 8: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 8>(job, token, a, b, pairs, rotary_offset);
         default: break;
-      }
-    }
-    if constexpr (interleaved && V::pair_shuffles) {
-      if (pairs % V::width == 0 && 2 * (pairs / V::width) + 6 <= V::registers) {
-        switch (pairs / V::width) {  // fewer pairs fit the registers duplicated (above); more do not fit at all
-          case 6: return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          case 7: return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          case 8: return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          case 9: return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          case 10: return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          case 11: return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          case 12: return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, token, angles.c, angles.s, pairs, rotary_offset);
-          default: break;
-        }
       }
     }
   }
@@ -435,18 +458,7 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
     } else {
       sincos_row(job.inv_freq, n, static_cast<double>(p), 1.0 / f, -1.0 / f, c_buf, s_buf);
     }
-    angle_rows angles;
-    angles.c = c;
-    angles.s = s;
-    if (job.interleaved) {
-      for (std::size_t j = 0; j < n; ++j) {
-        cc[2 * j] = cc[2 * j + 1] = c[j];
-        ss[2 * j] = -s[j];
-        ss[2 * j + 1] = s[j];
-      }
-      angles.cc = cc;
-      angles.ss = ss;
-    }
+    angle_rows angles(c, s, n, cc, ss);
     q_fn(job.q, t, angles, n, job.rotary_offset);
     if (job.k.heads != 0) k_fn(job.k, t, angles, n, job.rotary_offset);
   }
