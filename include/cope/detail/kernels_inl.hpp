@@ -241,6 +241,17 @@ struct rows_in_registers {
     for (std::size_t k = 0; k < K; ++k) V::store(out + k * V::width, V::fmsub(x[k], c[k], V::mul(y[k], s[k])));
     for (std::size_t k = 0; k < K; ++k) V::store(out + (K + k) * V::width, V::fmadd(x[k], s[k], V::mul(y[k], c[k])));
   }
+  // As rotate_half with only cos held (for 4K == registers out of place, where the two extra address
+  // streams leave no room for sin too): sin is read from the token's row, in L1, for every head.
+  static void rotate_half_sin_from_row(const Tin* in, Tout* out, const T (&c)[K], const float* s) noexcept {
+    T x[K], y[K];
+    for (std::size_t k = 0; k < K; ++k) x[k] = V::load(in + k * V::width);
+    for (std::size_t k = 0; k < K; ++k) y[k] = V::load(in + (K + k) * V::width);
+    for (std::size_t k = 0; k < K; ++k)
+      V::store(out + k * V::width, V::fmsub(x[k], c[k], V::mul(y[k], V::load(s + k * V::width))));
+    for (std::size_t k = 0; k < K; ++k)
+      V::store(out + (K + k) * V::width, V::fmadd(x[k], V::load(s + k * V::width), V::mul(y[k], c[k])));
+  }
   static void interleaved(const Tin* in, Tout* out, const T (&cc)[K], const T (&ss)[K]) noexcept {
     T h[K];
     for (std::size_t k = 0; k < K; ++k) h[k] = V::load(in + k * V::width);
@@ -290,6 +301,12 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
   for (std::size_t k = 0; k < K; ++k) {
     va[k] = V::load(a + k * V::width);
     vb[k] = V::load(b + k * V::width);
+  }
+  if constexpr (!interleaved && 4 * K == V::registers) {
+    if (job.in != job.out)
+      return for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
+        R::rotate_half_sin_from_row(in, out, va, b);
+      });
   }
   for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
     if constexpr (interleaved)
@@ -350,11 +367,12 @@ inline void rotate_heads(const head_job& job, std::size_t token, angle_rows& ang
   if constexpr (V::width >= 4) {
     // Angle vectors per row: n / width of each of cos and sin (rotate-half; with the row's x and y, 4K
     // registers) or 2n / width of each of cc and ss (interleaved; with the row, 3K registers).
-    // Using every register (rotate-half, 4K == registers) pays only in place: out of place, with two more
-    // address streams, it measured 0.62-0.83 of the copy floor against 0.81-0.96 for the plain loop.
+    // Where that takes every register (rotate-half, 4K == registers), out of place holds only cos: with
+    // its two more address streams, holding both measured 0.80-0.83 of the copy floor at 512 and 16384
+    // tokens, against 0.89 / 0.97-1.0 with sin read per head (and 0.78 / 0.97 for the plain loop).
     const std::size_t span = interleaved ? 2 * pairs : pairs;
     const std::size_t k = span / V::width, need = k * (interleaved ? 3 : 4);
-    if (span % V::width == 0 && (need < V::registers || (need == V::registers && job.in == job.out))) {
+    if (span % V::width == 0 && need <= V::registers) {
       switch (k) {
         case 1: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 1>(job, token, a, b, pairs, rotary_offset);
         case 2: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 2>(job, token, a, b, pairs, rotary_offset);
