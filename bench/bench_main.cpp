@@ -1,6 +1,6 @@
 // cope microbenchmarks (design §6): every case is judged against a baseline measured in the same run —
-// a memory floor at the same buffer size (in-place read-modify-write `x[i] *= c`, or a copy loop, for
-// 4- and 2-byte elements) or a naive implementation — never as an absolute time.
+// a memory floor over the case's own buffers (in-place read-modify-write: `x[i] *= c` for 4-byte, a
+// sign flip for 2-byte elements; or a copy loop) or a naive implementation — never as an absolute time.
 //
 // Each case runs its baseline and itself in alternating passes inside the same benchmark (the shared
 // 2-core machine's memory bandwidth drifts by tens of percent over minutes, so a floor measured
@@ -108,32 +108,43 @@ void set_rates(benchmark::State& st, std::size_t tokens, std::size_t tensor_byte
                                                   benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// ---- floors: in-place read-modify-write and copy, over buffers of the same size ------------------
+// ---- floors: in-place read-modify-write and copy ----------------------------------------------------
 
+// The in-place floor multiplies 4-byte elements by c (c and 1/c in turn, so values stay put) and flips
+// the sign bit of 2-byte ones; the copy floor copies. Either over its own buffers or over a case's (the
+// apply cases: the floor then runs over exactly the case's bytes and the pair's working set is the
+// case's alone — with separate buffers, a 512-token out-of-place pair needed 4 x 8 MB, the whole L3).
 struct floor_pass {
   std::string kind;  // "inplace" or "copy"
   std::size_t element, n;
-  bytes a, b;
+  bytes own_a, own_b;
+  unsigned char* a = nullptr;
+  unsigned char* b = nullptr;
   float c = 0.999f;
   floor_pass(std::string k, std::size_t elem, std::size_t count)
-      : kind(std::move(k)), element(elem), n(count), a(allocate(count * elem)), b(allocate(count * elem)) {
-    fill(a.get(), elem == 4 ? cope::dtype::f32 : cope::dtype::bf16, n);
+      : kind(std::move(k)), element(elem), n(count), own_a(allocate(count * elem)), own_b(allocate(count * elem)),
+        a(own_a.get()), b(own_b.get()) {
+    fill(a, elem == 4 ? cope::dtype::f32 : cope::dtype::bf16, n);
   }
+  // Over a case's buffers: `data` (in place; source of the copy) and `copy_to` (the copy's target).
+  floor_pass(std::string k, std::size_t elem, std::size_t count, void* data, void* copy_to)
+      : kind(std::move(k)), element(elem), n(count), a(static_cast<unsigned char*>(data)),
+        b(static_cast<unsigned char*>(copy_to)) {}
   void operator()() {
     if (element == 4 && kind == "inplace") {
-      float* x = reinterpret_cast<float*>(a.get());
+      float* x = reinterpret_cast<float*>(a);
       for (std::size_t i = 0; i < n; ++i) x[i] *= c;
       c = 1.0f / c;
     } else if (element == 4) {
-      const float* x = reinterpret_cast<const float*>(a.get());
-      float* y = reinterpret_cast<float*>(b.get());
+      const float* x = reinterpret_cast<const float*>(a);
+      float* y = reinterpret_cast<float*>(b);
       for (std::size_t i = 0; i < n; ++i) y[i] = x[i];
     } else if (kind == "inplace") {
-      std::uint16_t* x = reinterpret_cast<std::uint16_t*>(a.get());
-      for (std::size_t i = 0; i < n; ++i) x[i] ^= 0x5555;
+      std::uint16_t* x = reinterpret_cast<std::uint16_t*>(a);
+      for (std::size_t i = 0; i < n; ++i) x[i] ^= 0x8000;
     } else {
-      const std::uint16_t* x = reinterpret_cast<const std::uint16_t*>(a.get());
-      std::uint16_t* y = reinterpret_cast<std::uint16_t*>(b.get());
+      const std::uint16_t* x = reinterpret_cast<const std::uint16_t*>(a);
+      std::uint16_t* y = reinterpret_cast<std::uint16_t*>(b);
       for (std::size_t i = 0; i < n; ++i) y[i] = x[i];
     }
   }
@@ -202,7 +213,7 @@ void register_conversion_ceilings(std::size_t tokens) {
           const std::size_t n = tokens * heads * head_dim;
           bytes a = allocate(n * 2);
           fill(a.get(), t, n);
-          floor_pass floor("inplace", 2, n);
+          floor_pass floor("inplace", 2, n, a.get(), nullptr);
           float c = 0.999f;
           paired(st, std::ref(floor), [&] { convert_round_trip(a.get(), t, n, c); c = 1.0f / c; }, "floor_ratio");
           set_rates(st, tokens, n * 2);
@@ -307,10 +318,12 @@ struct apply_work {
   }
 };
 
+// A case of q alone (no k), paired with the floor over its own buffers.
 void register_apply(const apply_case& c, const char* floor_kind, std::size_t floor_element, double at_least) {
   add(case_name(c), [=](benchmark::State& st) {
     apply_work work(c);
-    floor_pass floor(floor_kind, floor_element, work.tensor_bytes / floor_element);
+    floor_pass floor(floor_kind, floor_element, work.tensor_bytes / floor_element, work.q.get(),
+                     c.in_place ? nullptr : work.out.get());
     paired(st, std::ref(floor), std::ref(work), "floor_ratio");
     set_rates(st, c.tokens, work.tensor_bytes);
     st.SetLabel(std::string(cope::active_isa()) + " vs " + floor_name(floor_kind, floor_element, c.tokens));
@@ -332,7 +345,7 @@ void register_all() {
         const std::size_t n = tokens * heads * head_dim;
         bytes q = allocate(n * 4);
         fill(q.get(), cope::dtype::f32, n);
-        floor_pass floor("inplace", 4, n);
+        floor_pass floor("inplace", 4, n, q.get(), nullptr);
         paired(st, std::ref(floor), [&] {
           naive_apply(reinterpret_cast<float*>(q.get()), tokens, 0, table.values.data(), head_dim / 2,
                       pairing == cope::layout::interleaved);
