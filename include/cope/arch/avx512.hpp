@@ -20,11 +20,11 @@ namespace cope::isa_avx512 {
 
 inline const char* isa_name() noexcept { return "avx512"; }
 
-// The data path runs on 256-bit vectors with AVX-512VL/BW instructions: measured on this project's
-// AVX-512 machine (AMD EPYC, docs/performance.md), 512-bit loads and stores of q and k reached 0.65 of
-// the in-place memory floor at DRAM sizes where the same code on 256-bit vectors reached 0.97, and were
-// no faster in cache. (GCC itself prefers 256-bit vectors on several AVX-512 targets.) The angle math
-// keeps 512-bit vectors: 8 doubles at a time.
+// The float32 data path runs on 256-bit vectors with AVX-512VL/BW instructions: measured on this
+// project's AVX-512 machine (AMD EPYC, Zen 5; docs/performance.md), 512-bit vectors for f32 rows ran
+// faster in L1 but reached only 0.65-0.90 of the memory floor at DRAM sizes (with 512-bit or split
+// stores) where 256-bit ones reach 0.93-0.98. (GCC itself prefers 256-bit vectors on several AVX-512
+// targets.) The angle math keeps 512-bit vectors: 8 doubles at a time.
 //
 // GCC 12 reports -Wmaybe-uninitialized inside the plain forms of some AVX-512 intrinsics (their
 // _mm*_undefined_* operand); the zero-masking forms with a full mask are the same instructions.
