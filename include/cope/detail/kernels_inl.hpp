@@ -4,7 +4,8 @@
 //
 //   struct fv   float vector: width; type; registers (how many the compiler can allocate); load/store
 //               for float, float16, bfloat16 (converting); set1, mul, fmadd(a, b, c) = a*b + c,
-//               fmsub(a, b, c) = a*b - c, swap_pairs.
+//               fmsub(a, b, c) = a*b - c, swap_pairs; pair_shuffles, and where it is true
+//               deinterleave, interleave and load_in_pair_order (the split of interleaved pairs).
 //   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out): the same
 //               interface; `using fv2 = fv;` unless the ISA computes those rows on wider vectors.
 //   struct dv   double vector: width; type; load_widen(const float*), store_narrow(float*, v); set1,
