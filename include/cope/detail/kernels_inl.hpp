@@ -235,23 +235,18 @@ using heads_fn = void (*)(const head_job&, std::size_t token, angle_rows& angles
 template <class V, class Tin, class Tout, std::size_t K>
 struct rows_in_registers {
   using T = typename V::type;
-  static void rotate_half(const Tin* in, Tout* out, const T (&c)[K], const T (&s)[K]) noexcept {
+  // Vector k of an angle row: held in a register, or read from the token's row (in L1).
+  static T at(const T (&held)[K], std::size_t k) noexcept { return held[k]; }
+  static T at(const float* row, std::size_t k) noexcept { return V::load(row + k * V::width); }
+  // sin held (S = T[K]) or, for 4K == registers out of place, where the two extra address streams leave
+  // no room for it too, read per head (S = const float*).
+  template <class S>
+  static void rotate_half(const Tin* in, Tout* out, const T (&c)[K], const S& s) noexcept {
     T x[K], y[K];
     for (std::size_t k = 0; k < K; ++k) x[k] = V::load(in + k * V::width);
     for (std::size_t k = 0; k < K; ++k) y[k] = V::load(in + (K + k) * V::width);
-    for (std::size_t k = 0; k < K; ++k) V::store(out + k * V::width, V::fmsub(x[k], c[k], V::mul(y[k], s[k])));
-    for (std::size_t k = 0; k < K; ++k) V::store(out + (K + k) * V::width, V::fmadd(x[k], s[k], V::mul(y[k], c[k])));
-  }
-  // As rotate_half with only cos held (for 4K == registers out of place, where the two extra address
-  // streams leave no room for sin too): sin is read from the token's row, in L1, for every head.
-  static void rotate_half_sin_from_row(const Tin* in, Tout* out, const T (&c)[K], const float* s) noexcept {
-    T x[K], y[K];
-    for (std::size_t k = 0; k < K; ++k) x[k] = V::load(in + k * V::width);
-    for (std::size_t k = 0; k < K; ++k) y[k] = V::load(in + (K + k) * V::width);
-    for (std::size_t k = 0; k < K; ++k)
-      V::store(out + k * V::width, V::fmsub(x[k], c[k], V::mul(y[k], V::load(s + k * V::width))));
-    for (std::size_t k = 0; k < K; ++k)
-      V::store(out + (K + k) * V::width, V::fmadd(x[k], V::load(s + k * V::width), V::mul(y[k], c[k])));
+    for (std::size_t k = 0; k < K; ++k) V::store(out + k * V::width, V::fmsub(x[k], c[k], V::mul(y[k], at(s, k))));
+    for (std::size_t k = 0; k < K; ++k) V::store(out + (K + k) * V::width, V::fmadd(x[k], at(s, k), V::mul(y[k], c[k])));
   }
   static void interleaved(const Tin* in, Tout* out, const T (&cc)[K], const T (&ss)[K]) noexcept {
     T h[K];
@@ -306,7 +301,7 @@ inline void rotate_heads_in_registers(const head_job& job, std::size_t token, co
   if constexpr (!interleaved && 4 * K == V::registers) {
     if (job.in != job.out)
       return for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
-        R::rotate_half_sin_from_row(in, out, va, b);
+        R::rotate_half(in, out, va, b);
       });
   }
   for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
