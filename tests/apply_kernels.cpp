@@ -316,3 +316,40 @@ TEST_CASE("kernels match the double reference: layouts x types x directions x pl
   for (std::size_t d : head_dims) CHECK(count(seen_head_dims, d) >= 40);
   for (std::size_t r : {0, 1, 2}) CHECK(count(seen_rotary_kinds, r) >= 40);  // full, partial, windowed
 }
+
+TEST_CASE("kernels: bf16 rows are the float32 kernel's results rounded once (rotate-half)") {
+  // bf16 -> bf16 rows take their own loops (AVX-512: split into even and odd lanes, kernels_inl.hpp);
+  // with the inputs widened exactly, the f32 -> bf16 call must give the same bits.
+  std::mt19937_64 rng(20261122);
+  for (std::size_t head_dim : {64, 96, 128, 256})
+    for (bool in_place : {true, false})
+      for (bool use_table : {true, false}) {
+        INFO("head_dim " << head_dim << (in_place ? " in place" : " out of place") << (use_table ? " table" : " on the fly"));
+        const std::size_t tokens = 37, heads = 3, n = tokens * heads * head_dim;
+        const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e4, 1.0});
+        const cope::rope_table table = cope::make_table(s, 4096);
+        std::vector<cope::bfloat16> x(n), bf16_out(n);
+        std::vector<float> x32(n);
+        std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+        for (std::size_t i = 0; i < n; ++i) {
+          x[i] = cope::to_bfloat16(u(rng));
+          x32[i] = cope::to_float(x[i]);
+        }
+        std::vector<cope::bfloat16> from_f32(n);
+        const auto hd = static_cast<std::ptrdiff_t>(head_dim), row = static_cast<std::ptrdiff_t>(heads * head_dim);
+        const cope::tensor_view v32{x32.data(), dtype::f32, tokens, heads, head_dim, row, hd, n};
+        const cope::tensor_view v32_out{from_f32.data(), dtype::bf16, tokens, heads, head_dim, row, hd, n};
+        const cope::tensor_view v16{x.data(), dtype::bf16, tokens, heads, head_dim, row, hd, n};
+        cope::tensor_view v16_out = v16;
+        if (!in_place) v16_out.data = bf16_out.data();
+        const cope::positions pos = cope::positions::from_offset(1000);
+        const auto a32 = cope::rope_args::out_of_place(v32, v32_out, {}, {}, pos, layout::rotate_half);
+        const auto a16 = cope::rope_args::out_of_place(v16, v16_out, {}, {}, pos, layout::rotate_half);
+        REQUIRE((use_table ? cope::try_apply_rope(table.view(), a32) : cope::try_apply_rope(s, a32)).ok());
+        REQUIRE((use_table ? cope::try_apply_rope(table.view(), a16) : cope::try_apply_rope(s, a16)).ok());
+        const std::vector<cope::bfloat16>& got = in_place ? x : bf16_out;
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < n; ++i) differ += got[i].bits != from_f32[i].bits;
+        CHECK(differ == 0);
+      }
+}

@@ -29,6 +29,13 @@ struct fv2 : ::cope::isa_avx512::fv2 {
   static void store(::cope::bfloat16* p, type v) noexcept {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v)));
   }
+  // vcvtne2ps2bf16 rounds both vectors at once but packs them (even's 16 results, then odd's); one vpermw
+  // puts each back beside its neighbour.
+  static raw join(type even, type odd) noexcept {
+    const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                           23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_maskz_permutexvar_epi16(~__mmask32{0}, pairs, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(odd, even)));
+  }
 };
 
 using dv = ::cope::isa_avx512::dv;

@@ -45,6 +45,7 @@ struct fv {
   static type fmsub(type a, type b, type c) noexcept { return vnegq_f32(vfmsq_f32(c, a, b)); }
   static type swap_pairs(type a) noexcept { return vrev64q_f32(a); }
   static constexpr bool pair_shuffles = false;
+  static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
 };
 
 using fv2 = fv;

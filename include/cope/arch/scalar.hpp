@@ -35,6 +35,7 @@ struct fv {
   static type fmsub(type a, type b, type c) noexcept { return a * b - c; }
   static type swap_pairs(type a) noexcept { return a; }  // never called: one lane holds no pair
   static constexpr bool pair_shuffles = false;
+  static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
 };
 
 using fv2 = fv;

@@ -7,6 +7,16 @@
 
 #include <cstddef>
 
+// Keeps cold code out of the kernels' hot functions (kernels_inl.hpp: copy_outside_window), so that GCC's
+// inlining budget goes to the per-head loops.
+#if defined(__GNUC__) || defined(__clang__)
+#define COPE_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define COPE_NOINLINE __declspec(noinline)
+#else
+#define COPE_NOINLINE
+#endif
+
 namespace cope::detail {
 
 // The kernels keep each token's angle rows on the stack: at most 512 pairs (rotary_dim 1024).

@@ -8,6 +8,8 @@
 //               deinterleave, interleave and load_in_pair_order (the split of interleaved pairs).
 //   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out): the same
 //               interface; `using fv2 = fv;` unless the ISA computes those rows on wider vectors.
+//               splits_bf16 (in fv too), and where it is true: raw (a vector of 2 * width bf16),
+//               load_raw, store_raw, split(raw, even, odd), join(even, odd), load_even_odd.
 //   struct dv   double vector: width; type; load_widen(const float*), store_narrow(float*, v); set1,
 //               add, sub, mul, fmadd; select_odd(k, if_odd, if_even) and flip_sign_bit1(x, k), where
 //               k holds an integer in the low mantissa bits (the 1.5 * 2^52 rounding trick).
@@ -266,11 +268,25 @@ inline Tout* token_out(const head_job& job, std::size_t token) noexcept {
   return static_cast<Tout*>(job.out) + static_cast<std::ptrdiff_t>(token) * job.out_token_stride;
 }
 
-// Calls rotate(in, out) with the rotary window of each of a token's head rows. Out of place, the dims
-// outside the window are first copied (converted) as they are. The job's fields are read once into
-// locals and each row is one stride on from the last: read from the job inside the loop, they were
-// reloaded and multiplied out for every head, behind the previous head's stores (measured: f32
-// rotate-half in L1 from 183 to 141 ns per token of 32 heads x 128).
+// Out of place, the dims of each head row outside the rotary window [rotary_offset, rotary_end), copied
+// (converted) as they are.
+template <class V, class Tin, class Tout>
+COPE_NOINLINE inline void copy_outside_window(const Tin* in, Tout* out, std::ptrdiff_t in_step, std::ptrdiff_t out_step,
+                                              std::size_t heads, std::size_t head_dim, std::size_t rotary_offset,
+                                              std::size_t rotary_end) noexcept {
+  for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) {
+    convert_copy<V>(in, out, rotary_offset);
+    convert_copy<V>(in + rotary_end, out + rotary_end, head_dim - rotary_end);
+  }
+}
+
+// Calls rotate(in, out) with the rotary window of each of a token's head rows, after copying the dims
+// outside the window where it runs out of place. The job's fields are read once into locals and each row
+// is one stride on from the last: read from the job inside the loop, they were reloaded and multiplied
+// out for every head, behind the previous head's stores (measured: f32 rotate-half in L1 from 183 to 141
+// ns per token of 32 heads x 128). One loop with no call in it: with a second loop for the copying case,
+// GCC inlined rotate into one of the two and left the other a call per head row; with the copies in the
+// loop, every vector register is caller-saved across them.
 template <class V, class Tin, class Tout, class Rotate>
 inline void for_each_head(const head_job& job, std::size_t token, std::size_t rotary_offset, std::size_t pairs,
                           Rotate&& rotate) noexcept {
@@ -278,15 +294,10 @@ inline void for_each_head(const head_job& job, std::size_t token, std::size_t ro
   Tout* out = token_out<Tout>(job, token);
   const std::ptrdiff_t in_step = job.in_head_stride, out_step = job.out_head_stride;
   const std::size_t heads = job.heads, head_dim = job.head_dim, rotary_end = rotary_offset + 2 * pairs;
-  if (static_cast<const void*>(in) == static_cast<const void*>(out) && in_step == out_step) {
-    for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) rotate(in + rotary_offset, out + rotary_offset);
-    return;
-  }
-  for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) {
-    convert_copy<V>(in, out, rotary_offset);
-    convert_copy<V>(in + rotary_end, out + rotary_end, head_dim - rotary_end);
-    rotate(in + rotary_offset, out + rotary_offset);
-  }
+  const bool in_place = static_cast<const void*>(in) == static_cast<const void*>(out) && in_step == out_step;
+  if (!in_place && (rotary_offset != 0 || rotary_end != head_dim))
+    copy_outside_window<V>(in, out, in_step, out_step, heads, head_dim, rotary_offset, rotary_end);
+  for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) rotate(in + rotary_offset, out + rotary_offset);
 }
 
 template <class V, class Tin, class Tout, bool interleaved, std::size_t K>
@@ -337,10 +348,78 @@ inline void interleaved_heads_by_shuffles(const head_job& job, std::size_t token
   });
 }
 
+template <class T>
+inline constexpr bool is_bfloat16 = false;
+template <>
+inline constexpr bool is_bfloat16<::cope::bfloat16> = true;
+
+// bf16 rows where V splits them (V::splits_bf16): each vector of 2 * width halves is split into its even
+// and its odd elements as float32 (V::split, exact and shuffle-free) and joined back after the rotation
+// (V::join, rounding to nearest even). Interleaved, a 32-bit lane is one pair (x, y): even = x and odd =
+// y of pairs k*width .. k*width + width - 1, whose cos and sin load as they are. Rotate-half, the x and
+// the y rows are split alike and the even pairs rotated apart from the odd ones, against cos and sin in
+// that order (V::load_even_odd). Either way the angle vectors are held in registers across the token's
+// heads (2K interleaved, 4K rotate-half). The arithmetic is rotate_half_span's, x' = x c - (y s) and
+// y' = x s + (y c), so the results are the float32 kernels' (fv) rounded once to bfloat16, bit for bit.
+template <class V, bool interleaved, std::size_t K>
+inline void bf16_heads_split(const head_job& job, std::size_t token, const float* cos_row, const float* sin_row,
+                             std::size_t pairs, std::size_t rotary_offset) noexcept {
+  using T = typename V::type;
+  using bf16 = ::cope::bfloat16;
+  constexpr std::size_t w = V::width;
+  if constexpr (interleaved) {
+    T vc[K], vs[K];
+    for (std::size_t k = 0; k < K; ++k) {
+      vc[k] = V::load(cos_row + k * w);
+      vs[k] = V::load(sin_row + k * w);
+    }
+    for_each_head<V, bf16, bf16>(job, token, rotary_offset, pairs, [&](const bf16* in, bf16* out) {
+      for (std::size_t k = 0; k < K; ++k) {
+        T x, y;
+        V::split(V::load_raw(in + 2 * w * k), x, y);
+        V::store_raw(out + 2 * w * k, V::join(V::fmsub(x, vc[k], V::mul(y, vs[k])), V::fmadd(x, vs[k], V::mul(y, vc[k]))));
+      }
+    });
+  } else {
+    T ce[K], co[K], se[K], so[K];
+    for (std::size_t k = 0; k < K; ++k) {
+      V::load_even_odd(cos_row + 2 * w * k, ce[k], co[k]);
+      V::load_even_odd(sin_row + 2 * w * k, se[k], so[k]);
+    }
+    for_each_head<V, bf16, bf16>(job, token, rotary_offset, pairs, [&](const bf16* in, bf16* out) {
+      for (std::size_t k = 0; k < K; ++k) {
+        T xe, xo, ye, yo;
+        V::split(V::load_raw(in + 2 * w * k), xe, xo);
+        V::split(V::load_raw(in + pairs + 2 * w * k), ye, yo);
+        V::store_raw(out + 2 * w * k, V::join(V::fmsub(xe, ce[k], V::mul(ye, se[k])), V::fmsub(xo, co[k], V::mul(yo, so[k]))));
+        V::store_raw(out + pairs + 2 * w * k,
+                     V::join(V::fmadd(xe, se[k], V::mul(ye, ce[k])), V::fmadd(xo, so[k], V::mul(yo, co[k]))));
+      }
+    });
+  }
+}
+
 // Every head of one token.
 template <class V, class Tin, class Tout, bool interleaved>
 inline void rotate_heads(const head_job& job, std::size_t token, angle_rows& angles, std::size_t pairs,
                          std::size_t rotary_offset) noexcept {
+  if constexpr (V::splits_bf16 && is_bfloat16<Tin> && is_bfloat16<Tout>) {
+    // K split vectors per row: width pairs each (interleaved) or 2 * width of each half (rotate-half),
+    // with 2K or 4K angle vectors held, and 8 registers left for the work.
+    const std::size_t per = interleaved ? V::width : 2 * V::width, k = pairs / per;
+    if (pairs % per == 0 && k * (interleaved ? 2 : 4) + 8 <= V::registers) {
+      switch (k) {
+        case 1: return bf16_heads_split<V, interleaved, 1>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 2: return bf16_heads_split<V, interleaved, 2>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 3: return bf16_heads_split<V, interleaved, 3>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 4: return bf16_heads_split<V, interleaved, 4>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 5: return bf16_heads_split<V, interleaved, 5>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 6: return bf16_heads_split<V, interleaved, 6>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        case 8: return bf16_heads_split<V, interleaved, 8>(job, token, angles.c, angles.s, pairs, rotary_offset);
+        default: break;
+      }
+    }
+  }
   if constexpr (interleaved && V::pair_shuffles) {
     // Interleaved rows too long for their duplicated angle rows to stay in registers (below), short
     // enough for cos and sin plus the working set: 2K + 6 registers.
