@@ -174,24 +174,30 @@ void register_floors(std::size_t tokens) {
 //
 // A kernel that rotates f16/bf16 in float32 arithmetic must at least widen every element and narrow it
 // back. This pass does only that (x = narrow(widen(x) * c), in place, on the widest vectors the machine
-// has), so its ratio to the 2-byte floor bounds from above what any such kernel can reach on this
-// machine; measured in the same run as the cases it bounds.
+// has, in the cheapest form known for each type), so its ratio to the 2-byte floor bounds from above
+// what such a kernel can reach on this machine; measured in the same run as the cases it bounds.
 void convert_round_trip(void* data, cope::dtype t, std::size_t n, float c) {
   std::size_t i = 0;
 #if defined(__AVX512F__) && defined(__AVX512BW__)
   // The zero-masking forms with a full mask: GCC 12 warns inside the plain ones (cope's arch/avx512.hpp).
   const __m512 cv = _mm512_set1_ps(c);
   const __mmask16 all = 0xFFFF;
-  for (; i + 16 <= n; i += 16) {
-    __m256i* p = reinterpret_cast<__m256i*>(static_cast<std::uint16_t*>(data) + i);
-    const __m256i h = _mm256_loadu_si256(p);
-    if (t == cope::dtype::f16) {
-      const __m512 x = _mm512_maskz_cvtph_ps(all, h);
+  if (t == cope::dtype::f16) {  // the conversion instructions (without AVX512-FP16 there is no other way)
+    for (; i + 16 <= n; i += 16) {
+      __m256i* p = reinterpret_cast<__m256i*>(static_cast<std::uint16_t*>(data) + i);
+      const __m512 x = _mm512_maskz_cvtph_ps(all, _mm256_loadu_si256(p));
       _mm256_storeu_si256(p, _mm512_maskz_cvtps_ph(all, _mm512_mul_ps(x, cv), _MM_FROUND_TO_NEAREST_INT));
-    } else {  // bf16: widen by a shift, narrow with truncation (a lower bound on the work of rounding)
-      const __m512 x = _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all, _mm512_maskz_cvtepu16_epi32(all, h), 16));
-      const __m512i r = _mm512_maskz_srli_epi32(all, _mm512_castps_si512(_mm512_mul_ps(x, cv)), 16);
-      _mm256_storeu_si256(p, _mm512_maskz_cvtepi32_epi16(all, r));
+    }
+  } else {  // bf16 as cope's AVX-512 kernels take it: each 32-bit lane split into its two halves by a
+            // shift and a mask, no shuffle; narrowed by truncation (a lower bound on the work of rounding)
+    const __m512i top = _mm512_set1_epi32(static_cast<int>(0xFFFF0000u));
+    for (; i + 32 <= n; i += 32) {
+      std::uint16_t* p = static_cast<std::uint16_t*>(data) + i;
+      const __m512i v = _mm512_loadu_si512(p);
+      const __m512 even = _mm512_mul_ps(_mm512_castsi512_ps(_mm512_maskz_slli_epi32(all, v, 16)), cv);
+      const __m512 odd = _mm512_mul_ps(_mm512_castsi512_ps(_mm512_and_si512(v, top)), cv);
+      _mm512_storeu_si512(p, _mm512_ternarylogic_epi32(_mm512_maskz_srli_epi32(all, _mm512_castps_si512(even), 16),
+                                                       _mm512_castps_si512(odd), top, 0xD8));  // odd where top, else even
     }
   }
 #endif
