@@ -216,6 +216,19 @@ inline void spread(const float* c, const float* s, std::size_t pairs, float* cc,
   }
 }
 
+// Token i's rows as the element-wise loops take them: (cos, sin) for rotate-half, (cc, ss) spread for
+// interleaved.
+struct row_pair {
+  const float* a;
+  const float* b;
+};
+template <bool interleaved>
+inline row_pair elementwise_rows(const token_rows& rows, std::size_t i, std::size_t pairs) noexcept {
+  if constexpr (!interleaved) return {rows.c[i], rows.s[i]};
+  spread(rows.c[i], rows.s[i], pairs, rows.cc, rows.ss);
+  return {rows.cc, rows.ss};
+}
+
 using heads_fn = void (*)(const head_job&, const token_rows& rows, std::size_t pairs, std::size_t rotary_offset) noexcept;
 
 // Rows with K vectors per half (rotate-half, n = K * width) or K vectors in all (interleaved,
@@ -293,14 +306,9 @@ inline void rotate_heads_in_registers(const head_job& job, const token_rows& row
   using R = rows_in_registers<V, Tin, Tout, K>;
   for (std::size_t i = 0; i < rows.count; ++i) {
     const std::size_t token = rows.first + i;
-    // The rows the element-wise loops take: (cos, sin) for rotate-half, (cc, ss) for interleaved.
-    const float* a = rows.c[i];
-    const float* b = rows.s[i];
-    if constexpr (interleaved) {
-      spread(a, b, pairs, rows.cc, rows.ss);
-      a = rows.cc;
-      b = rows.ss;
-    }
+    const row_pair r = elementwise_rows<interleaved>(rows, i, pairs);
+    const float* a = r.a;
+    const float* b = r.b;
     typename V::type va[K], vb[K];
     for (std::size_t k = 0; k < K; ++k) {
       va[k] = V::load(a + k * V::width);
@@ -463,13 +471,9 @@ inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_
     }
   }
   for (std::size_t i = 0; i < rows.count; ++i) {
-    const float* a = rows.c[i];
-    const float* b = rows.s[i];
-    if constexpr (interleaved) {
-      spread(a, b, pairs, rows.cc, rows.ss);
-      a = rows.cc;
-      b = rows.ss;
-    }
+    const row_pair r = elementwise_rows<interleaved>(rows, i, pairs);
+    const float* a = r.a;
+    const float* b = r.b;
     for_each_head<V, Tin, Tout>(job, rows.first + i, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
       if constexpr (interleaved)
         interleaved_row<V>(in, out, a, b, 2 * pairs);
