@@ -358,11 +358,6 @@ inline void interleaved_heads_by_shuffles(const head_job& job, const token_rows&
   }
 }
 
-template <class T>
-inline constexpr bool is_bfloat16 = false;
-template <>
-inline constexpr bool is_bfloat16<::cope::bfloat16> = true;
-
 // bf16 rows where V splits them (V::splits_bf16): each vector of 2 * width halves is split into its even
 // and its odd elements as float32 (V::split, exact and shuffle-free) and joined back after the rotation
 // (V::join, rounding to nearest even). Interleaved, a 32-bit lane is one pair (x, y): even = x and odd =
@@ -416,7 +411,9 @@ inline void bf16_heads_split(const head_job& job, const token_rows& rows, std::s
 template <class V, class Tin, class Tout, bool interleaved>
 inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_t pairs,
                          std::size_t rotary_offset) noexcept {
-  if constexpr (V::splits_bf16 && is_bfloat16<Tin> && is_bfloat16<Tout>) {
+  using ::cope::dtype;
+  using ::cope::dtype_of;
+  if constexpr (V::splits_bf16 && dtype_of<Tin>::value == dtype::bf16 && dtype_of<Tout>::value == dtype::bf16) {
     // K split vectors per row: width pairs each (interleaved) or 2 * width of each half (rotate-half),
     // with 2K or 4K angle vectors held, and 8 registers left for the work.
     const std::size_t per = interleaved ? V::width : 2 * V::width, k = pairs / per;
@@ -554,6 +551,7 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
   rows.cc = cc;
   rows.ss = ss;
   const double f = job.attention_factor;
+  const float inv_f2 = static_cast<float>(1.0 / (f * f));  // the inverse from table rows (below)
   position_cursor cursor(job.pos, job.token_begin);
   for (std::size_t t = job.token_begin; t < job.token_end; t += rows.count) {
     rows.first = t;
@@ -570,7 +568,6 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
           rows.c[i] = row;
           rows.s[i] = row + n;
         } else {  // the exact inverse: rotate by -a and divide by f, from rows holding f cos and f sin
-          const float inv_f2 = static_cast<float>(1.0 / (f * f));
           for (std::size_t j = 0; j < n; ++j) {
             c_buf[j] = row[j] * inv_f2;
             s_buf[j] = -row[n + j] * inv_f2;
