@@ -1,5 +1,6 @@
 // Internal header (not part of the public API): the AVX-512 (F, BW, VL, DQ) path: q and k on 256-bit
-// vectors (8 floats) with AVX-512VL/BW instructions, angles on 512-bit vectors (8 doubles).
+// vectors (8 floats) with AVX-512VL/BW instructions out of place, on 512-bit vectors (16 floats) in place
+// and for rows stored in 2-byte types; angles on 512-bit vectors (8 doubles).
 #pragma once
 
 #include "../dtype.hpp"
@@ -20,11 +21,12 @@ namespace cope::isa_avx512 {
 
 inline const char* isa_name() noexcept { return "avx512"; }
 
-// The float32 data path runs on 256-bit vectors with AVX-512VL/BW instructions: measured on this
-// project's AVX-512 machine (AMD EPYC, Zen 5; docs/performance.md), 512-bit vectors for f32 rows ran
-// faster in L1 but reached only 0.65-0.90 of the memory floor at DRAM sizes (with 512-bit or split
-// stores) where 256-bit ones reach 0.93-0.98. (GCC itself prefers 256-bit vectors on several AVX-512
-// targets.) The angle math keeps 512-bit vectors: 8 doubles at a time.
+// Float32 rows out of place run on 256-bit vectors with AVX-512VL/BW instructions (fv): measured on this
+// project's AVX-512 machine (AMD EPYC, Zen 5; docs/performance.md), 512-bit vectors there fell to
+// 0.81-0.84 of the copy floor at 512 tokens and 0.92-0.95 at DRAM sizes, where 256-bit ones reach
+// 0.88-0.94 and 0.98-0.99. In place they run on 512-bit vectors (fv2), which, with each row prefetched
+// ahead (kernels_inl.hpp, for_each_head), reach the floor at DRAM sizes too and take 15-25 % less time
+// in cache. The angle math keeps 512-bit vectors: 8 doubles at a time.
 //
 // GCC 12 reports -Wmaybe-uninitialized inside the plain forms of some AVX-512 intrinsics (their
 // _mm*_undefined_* operand); the zero-masking forms with a full mask are the same instructions.
@@ -49,7 +51,8 @@ struct fv : ::cope::isa_avx2::fv {
 
 // Rows stored in f16/bf16 move 256 bits per load and store anyway (16 halves) and spend their time in
 // conversions and arithmetic, so they are computed on 512-bit vectors: half the instructions per
-// element of fv, and a head's angle vectors fit in registers for both layouts at head_dim 128.
+// element of fv, and a head's angle vectors fit in registers for both layouts at head_dim 128. Float32
+// rows rotated in place use it too (above).
 inline constexpr __mmask16 all16 = 0xFFFF;
 struct fv2 {
   static constexpr std::size_t registers = 32;
@@ -63,6 +66,7 @@ struct fv2 {
     const __m512i wide = _mm512_maskz_cvtepu16_epi32(all16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all16, wide, 16));
   }
+  static void store(float* p, type v) noexcept { _mm512_storeu_ps(p, v); }  // f32 rows in place
   static void store(::cope::float16* p, type v) noexcept {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p),
                         _mm512_maskz_cvtps_ph(all16, v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));

@@ -17,6 +17,13 @@
 #define COPE_NOINLINE
 #endif
 
+// A hint to bring a cache line into L1 ahead of its use (kernels_inl.hpp: for_each_head). Never faults.
+#if defined(__GNUC__) || defined(__clang__)
+#define COPE_PREFETCH(address) __builtin_prefetch((address), 0, 3)
+#else
+#define COPE_PREFETCH(address) static_cast<void>(address)
+#endif
+
 namespace cope::detail {
 
 // The kernels keep each token's angle rows on the stack: at most 512 pairs (rotary_dim 1024).
