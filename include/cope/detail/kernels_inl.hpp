@@ -205,6 +205,11 @@ struct token_rows {
   const float* s[token_block] = {};
   float* cc = nullptr;  // 2 * pairs floats each
   float* ss = nullptr;
+  // The rows rotated after a token's heads, for for_each_head's prefetch: those of `then` at token +
+  // then_step (with k in the call: q's token t, then k's token t, then q's token t + 1), or, where `then`
+  // is null, the same job's next token.
+  const head_job* then = nullptr;
+  std::size_t then_step = 1;
 };
 
 // For the interleaved loops that take them so: cos and sin spread over each pair's two dims,
@@ -288,15 +293,25 @@ inline bool in_place(const head_job& job) noexcept {
 }
 
 // In place, each row's lines are prefetched into L1 about 2 KB of rows before the row is rotated, in the
-// order rows are visited (a token's heads, then the next token's). The hardware prefetchers alone leave
-// the rotation's loads behind the floor's, more so on 512-bit vectors. Measured on 32 heads x 128 f32 in
-// place, against the in-place floor in the same process: 512-bit rotate-half 0.78-0.80 -> 0.98-0.99 of
-// the floor at 16384 tokens; 256-bit rotate-half at 512 tokens 185-192 -> 169-172 ns per token. A
-// distance of 1 KB lost at 16384 tokens (0.91), 3-4 KB were no better than 2. Out of place it measured
-// slower (copy floor at 512 tokens 0.88-0.94 -> 0.76-0.84, prefetching the input, or the input and the
-// output for writing), so it is not done there. Addresses only: rows past the tensor's last may be
-// prefetched, which never faults.
+// order rows are visited (a token's heads, then those of token_rows::then or of the next token). The
+// hardware prefetchers alone leave the rotation's loads behind the floor's, more so on 512-bit vectors.
+// Measured on 32 heads x 128 f32 in place, against the in-place floor in the same process: 512-bit
+// rotate-half 0.78-0.80 -> 0.98-0.99 of the floor at 16384 tokens; 256-bit rotate-half at 512 tokens
+// 185-192 -> 169-172 ns per token. A distance of 1 KB lost at 16384 tokens (0.91), 3-4 KB were no better
+// than 2. Prefetching each job's own next token instead of the visiting order, GQA q + k in one call ran
+// at 0.95-1.01 of two calls at 16384 tokens; in visiting order 1.04-1.07. Out of place it measured slower
+// (copy floor at 512 tokens 0.88-0.94 -> 0.76-0.84, prefetching the input, or the input and the output
+// for writing), so it is not done there. Addresses only: rows past a tensor's last may be prefetched,
+// which never faults.
 inline constexpr std::size_t prefetch_distance_bytes = 2048;
+
+// A row's rotary window as an address (never dereferenced, so it may lie past the tensor).
+inline std::uintptr_t row_address(const head_job& job, std::size_t token, std::size_t head, std::size_t rotary_offset) noexcept {
+  const std::ptrdiff_t element = static_cast<std::ptrdiff_t>(token) * job.in_token_stride +
+                                 static_cast<std::ptrdiff_t>(head) * job.in_head_stride + static_cast<std::ptrdiff_t>(rotary_offset);
+  return reinterpret_cast<std::uintptr_t>(job.in) +
+         static_cast<std::uintptr_t>(element * static_cast<std::ptrdiff_t>(::cope::size_of(job.in_type)));
+}
 
 // Calls rotate(in, out) with the rotary window of each of a token's head rows, after copying the dims
 // outside the window where it runs out of place. The job's fields are read once into locals and each row
@@ -306,39 +321,46 @@ inline constexpr std::size_t prefetch_distance_bytes = 2048;
 // GCC inlined rotate into one of the two and left the other a call per head row; with the copies in the
 // loop, every vector register is caller-saved across them.
 template <class V, class Tin, class Tout, class Rotate>
-inline void for_each_head(const head_job& job, std::size_t token, std::size_t rotary_offset, std::size_t pairs,
-                          Rotate&& rotate) noexcept {
+inline void for_each_head(const head_job& job, const token_rows& rows, std::size_t token, std::size_t rotary_offset,
+                          std::size_t pairs, Rotate&& rotate) noexcept {
   const Tin* in = token_in<Tin>(job, token);
   Tout* out = token_out<Tout>(job, token);
   const std::ptrdiff_t in_step = job.in_head_stride, out_step = job.out_head_stride;
   const std::size_t heads = job.heads, head_dim = job.head_dim, rotary_end = rotary_offset + 2 * pairs;
-  if (!in_place(job)) {
-    if (rotary_offset != 0 || rotary_end != head_dim)
-      copy_outside_window<V>(in, out, in_step, out_step, heads, head_dim, rotary_offset, rotary_end);
-    for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) rotate(in + rotary_offset, out + rotary_offset);
-    return;
-  }
-  // The row `ahead` rows on: head `ahead_head` of the token whose head 0 is at `ahead_token`.
-  const std::size_t row_bytes = 2 * pairs * sizeof(Tin);
-  if (heads == 0 || row_bytes == 0) return;  // nothing to rotate
-  const std::size_t ahead = (prefetch_distance_bytes + row_bytes - 1) / row_bytes;
-  const auto token_bytes = static_cast<std::uintptr_t>(job.in_token_stride * static_cast<std::ptrdiff_t>(sizeof(Tin)));
-  const auto head_bytes = static_cast<std::uintptr_t>(in_step * static_cast<std::ptrdiff_t>(sizeof(Tin)));
-  std::size_t ahead_head = ahead % heads;
-  std::uintptr_t ahead_token = reinterpret_cast<std::uintptr_t>(in + rotary_offset) + (ahead / heads) * token_bytes;
-  std::uintptr_t ahead_row = ahead_token + ahead_head * head_bytes;
-  for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) {
-    for (std::uintptr_t line = ahead_row & ~std::uintptr_t{63}; line < ahead_row + row_bytes; line += 64)
-      COPE_PREFETCH(reinterpret_cast<const void*>(line));
-    if (++ahead_head == heads) {
-      ahead_head = 0;
-      ahead_token += token_bytes;
-      ahead_row = ahead_token;
-    } else {
-      ahead_row += head_bytes;
+  if constexpr (::cope::dtype_of<Tin>::value == ::cope::dtype_of<Tout>::value) {
+    if (in_place(job)) {
+      // In place (one storage type): one pointer walks the rows.
+      Tout* row_io = out + rotary_offset;
+      const std::size_t row_bytes = 2 * pairs * sizeof(Tin);
+      if (heads == 0 || row_bytes == 0) return;  // nothing to rotate
+      // The row prefetched next, `ahead` rows on, and the step to the one after: this token's later heads,
+      // then from head 0 of the rows visited next (`then`'s where it has rows, else this job's next token),
+      // whose rows are taken to follow at their head stride (so they do in a [token][head][dim] tensor).
+      const head_job& later = rows.then != nullptr && rows.then->heads != 0 ? *rows.then : job;
+      const std::size_t later_token = token + (&later == &job ? 1 : rows.then_step);
+      const auto later_step = static_cast<std::uintptr_t>(later.in_head_stride) * ::cope::size_of(later.in_type);
+      const std::size_t ahead = (prefetch_distance_bytes + row_bytes - 1) / row_bytes;
+      const std::size_t switch_at = ahead < heads ? heads - ahead : heads;  // the head prefetching later's row 0
+      const std::uintptr_t later_row = row_address(later, later_token, ahead < heads ? 0 : ahead - heads, rotary_offset);
+      std::uintptr_t row =
+          ahead < heads ? reinterpret_cast<std::uintptr_t>(row_io + static_cast<std::ptrdiff_t>(ahead) * in_step) : later_row;
+      std::uintptr_t step = ahead < heads ? static_cast<std::uintptr_t>(in_step) * sizeof(Tin) : later_step;
+      for (std::size_t h = 0; h < heads; ++h, row_io += in_step) {
+        if (h == switch_at) {
+          row = later_row;
+          step = later_step;
+        }
+        for (std::uintptr_t line = row & ~std::uintptr_t{63}; line < row + row_bytes; line += 64)
+          COPE_PREFETCH(reinterpret_cast<const void*>(line));
+        row += step;
+        rotate(row_io, row_io);
+      }
+      return;
     }
-    rotate(in + rotary_offset, out + rotary_offset);
   }
+  if (rotary_offset != 0 || rotary_end != head_dim)
+    copy_outside_window<V>(in, out, in_step, out_step, heads, head_dim, rotary_offset, rotary_end);
+  for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) rotate(in + rotary_offset, out + rotary_offset);
 }
 
 template <class V, class Tin, class Tout, bool interleaved, std::size_t K>
@@ -357,13 +379,13 @@ inline void rotate_heads_in_registers(const head_job& job, const token_rows& row
     }
     if constexpr (!interleaved && 4 * K == V::registers) {
       if (!in_place(job)) {
-        for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
+        for_each_head<V, Tin, Tout>(job, rows, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
           R::rotate_half(in, out, va, b);
         });
         continue;
       }
     }
-    for_each_head<V, Tin, Tout>(job, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
+    for_each_head<V, Tin, Tout>(job, rows, token, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
       if constexpr (interleaved)
         R::interleaved(in, out, va, vb);
       else
@@ -387,7 +409,7 @@ inline void interleaved_heads_by_shuffles(const head_job& job, const token_rows&
       vc[k] = V::load_in_pair_order(rows.c[i] + k * w);
       vs[k] = V::load_in_pair_order(rows.s[i] + k * w);
     }
-    for_each_head<V, Tin, Tout>(job, rows.first + i, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
+    for_each_head<V, Tin, Tout>(job, rows, rows.first + i, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
       for (std::size_t k = 0; k < K; ++k) {
         T x, y, h0 = V::load(in + 2 * k * w), h1 = V::load(in + (2 * k + 1) * w);
         V::deinterleave(h0, h1, x, y);
@@ -421,7 +443,7 @@ inline void bf16_heads_split(const head_job& job, const token_rows& rows, std::s
         vc[k] = V::load(rows.c[i] + k * w);
         vs[k] = V::load(rows.s[i] + k * w);
       }
-      for_each_head<V, bf16, bf16>(job, token, rotary_offset, pairs, [&](const bf16* in, bf16* out) {
+      for_each_head<V, bf16, bf16>(job, rows, token, rotary_offset, pairs, [&](const bf16* in, bf16* out) {
         for (std::size_t k = 0; k < K; ++k) {
           T x, y;
           V::split(V::load_raw(in + 2 * w * k), x, y);
@@ -434,7 +456,7 @@ inline void bf16_heads_split(const head_job& job, const token_rows& rows, std::s
         V::load_even_odd(rows.c[i] + 2 * w * k, ce[k], co[k]);
         V::load_even_odd(rows.s[i] + 2 * w * k, se[k], so[k]);
       }
-      for_each_head<V, bf16, bf16>(job, token, rotary_offset, pairs, [&](const bf16* in, bf16* out) {
+      for_each_head<V, bf16, bf16>(job, rows, token, rotary_offset, pairs, [&](const bf16* in, bf16* out) {
         for (std::size_t k = 0; k < K; ++k) {
           T xe, xo, ye, yo;
           V::split(V::load_raw(in + 2 * w * k), xe, xo);
@@ -521,7 +543,7 @@ inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_
     const row_pair r = elementwise_rows<interleaved>(rows, i, pairs);
     const float* a = r.a;
     const float* b = r.b;
-    for_each_head<V, Tin, Tout>(job, rows.first + i, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
+    for_each_head<V, Tin, Tout>(job, rows, rows.first + i, rotary_offset, pairs, [&](const Tin* in, Tout* out) {
       if constexpr (interleaved)
         interleaved_row<V>(in, out, a, b, 2 * pairs);
       else
@@ -629,8 +651,14 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
         sincos_row(job.inv_freq, n, static_cast<double>(p), 1.0 / f, -1.0 / f, c_buf, s_buf);
       }
     }
+    rows.then = job.k.heads != 0 ? &job.k : nullptr;
+    rows.then_step = 0;
     q_fn(job.q, rows, n, job.rotary_offset);
-    if (job.k.heads != 0) k_fn(job.k, rows, n, job.rotary_offset);
+    if (job.k.heads != 0) {
+      rows.then = &job.q;
+      rows.then_step = 1;
+      k_fn(job.k, rows, n, job.rotary_offset);
+    }
   }
 }
 
