@@ -298,11 +298,11 @@ inline bool in_place(const head_job& job) noexcept {
 // Measured on 32 heads x 128 f32 in place, against the in-place floor in the same process: 512-bit
 // rotate-half 0.78-0.80 -> 0.98-0.99 of the floor at 16384 tokens; 256-bit rotate-half at 512 tokens
 // 185-192 -> 169-172 ns per token. A distance of 1 KB lost at 16384 tokens (0.91), 3-4 KB were no better
-// than 2. Prefetching each job's own next token instead of the visiting order, GQA q + k in one call ran
-// at 0.95-1.01 of two calls at 16384 tokens; in visiting order 1.04-1.07. Out of place it measured slower
-// (copy floor at 512 tokens 0.88-0.94 -> 0.76-0.84, prefetching the input, or the input and the output
-// for writing), so it is not done there. Addresses only: rows past a tensor's last may be prefetched,
-// which never faults.
+// than 2. GQA q + k in one call against two calls at 16384 tokens: 0.95-1.00 (three full runs) with each
+// job prefetching its own next token, 0.99-1.04 (full and filtered runs) in visiting order. Out of place
+// it measured slower (copy floor at 512 tokens 0.88-0.94 -> 0.76-0.84, prefetching the input, or the
+// input and the output for writing), so it is not done there. Addresses only: rows past a tensor's last
+// may be prefetched, which never faults.
 inline constexpr std::size_t prefetch_distance_bytes = 2048;
 
 // A row's rotary window as an address (never dereferenced, so it may lie past the tensor).
