@@ -52,6 +52,7 @@ struct fv {
   static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
   static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
+  static constexpr bool spreads_pairs = false;  // (cc, ss) rows written by spread() (kernels_inl.hpp)
 
   // Two vectors of interleaved pairs (x0 y0 x1 y1 ...) split into their x and their y parts, and back;
   // vshufps and vunpck work within 128-bit lanes, so lanes 0..7 of x and y hold pairs 0, 1, 4, 5, 2, 3,

@@ -82,6 +82,17 @@ struct fv2 {
   static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }
   static constexpr bool pair_shuffles = false;
+  // cos and sin of the 8 pairs at c and s spread over their two dims, as spread() writes them (cc = c0,
+  // c0, c1, c1, ...; ss = -s0, s0, -s1, s1, ...): one shuffle each, and an exact negation (sign bit).
+  static constexpr bool spreads_pairs = true;
+  static void load_spread(const float* c, const float* s, type& cc, type& ss) noexcept {
+    const __m512i twice = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    const __m512i even_sign = _mm512_set_epi32(0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN,
+                                               0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN);
+    cc = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_loadu_ps(0x00FF, c));
+    const __m512 s2 = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_loadu_ps(0x00FF, s));
+    ss = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(s2), even_sign));
+  }
 
   // bf16 rows split into 32-bit lanes: a vector of 32 bf16 (`raw`) is 16 lanes, each two neighbours
   // (a, b); a bf16 is the top half of its float32, so a = lane << 16 and b = lane & 0xFFFF0000 widen both

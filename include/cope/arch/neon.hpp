@@ -46,6 +46,7 @@ struct fv {
   static type swap_pairs(type a) noexcept { return vrev64q_f32(a); }
   static constexpr bool pair_shuffles = false;
   static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
+  static constexpr bool spreads_pairs = false;  // (cc, ss) rows written by spread() (kernels_inl.hpp)
 };
 
 using fv2 = fv;

@@ -36,6 +36,7 @@ struct fv {
   static type swap_pairs(type a) noexcept { return a; }  // never called: one lane holds no pair
   static constexpr bool pair_shuffles = false;
   static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
+  static constexpr bool spreads_pairs = false;  // (cc, ss) rows written by spread() (kernels_inl.hpp)
 };
 
 using fv2 = fv;
