@@ -84,13 +84,16 @@ struct fv2 {
   static constexpr bool pair_shuffles = false;
   // cos and sin of the 8 pairs at c and s spread over their two dims, as spread() writes them (cc = c0,
   // c0, c1, c1, ...; ss = -s0, s0, -s1, s1, ...): one shuffle each, and an exact negation (sign bit).
+  // The 8 floats come in by a broadcast load, not a masked one: masked loads that missed the cache (the
+  // table rows of a DRAM-sized batch) measured slow here, f16 interleaved at 16384 tokens 284 -> 351 ns
+  // per token of 32 heads x 128.
   static constexpr bool spreads_pairs = true;
   static void load_spread(const float* c, const float* s, type& cc, type& ss) noexcept {
     const __m512i twice = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
     const __m512i even_sign = _mm512_set_epi32(0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN,
                                                0, INT32_MIN, 0, INT32_MIN, 0, INT32_MIN);
-    cc = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_loadu_ps(0x00FF, c));
-    const __m512 s2 = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_loadu_ps(0x00FF, s));
+    cc = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_broadcast_f32x8(all16, _mm256_loadu_ps(c)));
+    const __m512 s2 = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_broadcast_f32x8(all16, _mm256_loadu_ps(s)));
     ss = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(s2), even_sign));
   }
 
