@@ -342,11 +342,11 @@ inline void for_each_head(const head_job& job, const token_rows& rows, std::size
       const std::size_t later_token = token + (&later == &job ? 1 : rows.then_step);
       const auto later_step = static_cast<std::uintptr_t>(later.in_head_stride) * ::cope::size_of(later.in_type);
       const std::size_t ahead = (prefetch_distance_bytes + row_bytes - 1) / row_bytes;
-      const std::size_t switch_at = ahead < heads ? heads - ahead : heads;  // the head prefetching later's row 0
+      // From head switch_at on, the rows prefetched are later's (from head 0 where ahead >= heads).
+      const std::size_t switch_at = ahead < heads ? heads - ahead : 0;
       const std::uintptr_t later_row = row_address(later, later_token, ahead < heads ? 0 : ahead - heads, rotary_offset);
-      std::uintptr_t row =
-          ahead < heads ? reinterpret_cast<std::uintptr_t>(row_io + static_cast<std::ptrdiff_t>(ahead) * in_step) : later_row;
-      std::uintptr_t step = ahead < heads ? static_cast<std::uintptr_t>(in_step) * sizeof(Tin) : later_step;
+      std::uintptr_t step = static_cast<std::uintptr_t>(in_step) * sizeof(Tin);
+      std::uintptr_t row = reinterpret_cast<std::uintptr_t>(row_io) + ahead * step;
       for (std::size_t h = 0; h < heads; ++h, row_io += in_step) {
         if (h == switch_at) {
           row = later_row;
@@ -374,7 +374,8 @@ inline void rotate_heads_in_registers(const head_job& job, const token_rows& row
     typename V::type va[K], vb[K];
     if constexpr (interleaved && V::spreads_pairs) {
       // (cc, ss) straight from cos and sin, half a vector of pairs at a time: written out by spread(), a
-      // scalar loop, they cost about 30 ns per token (32 heads x 128 in L2: 140 -> 110 ns per token).
+      // scalar loop, they cost about 30 ns per token (f32, 32 heads x 128, 32 tokens in L2: 138-141 ->
+      // 112-123 ns per token).
       for (std::size_t k = 0; k < K; ++k) V::load_spread(rows.c[i] + k * V::width / 2, rows.s[i] + k * V::width / 2, va[k], vb[k]);
     } else {
       const row_pair r = elementwise_rows<interleaved>(rows, i, pairs);
