@@ -429,6 +429,21 @@ void register_all() {
     c.unchecked = true;
     register_apply(c, "inplace", 4, 0.0);
   }
+  // 32 tokens (256 KB of f16/bf16, 512 KB of f32: in L2), unchecked, with the conversion ceilings beside
+  // them: the kernels' own speed where memory costs little, each call spread over 32 tokens. Where a
+  // case takes longer per token here than its floor at 512 tokens allows for the goal, its instructions,
+  // not memory, bound it there (docs/performance.md, "Status").
+  register_floors(32);
+  register_conversion_ceilings(32);
+  for (cope::layout pairing : {cope::layout::rotate_half, cope::layout::interleaved})
+    for (cope::dtype t : {cope::dtype::f32, cope::dtype::f16, cope::dtype::bf16}) {
+      apply_case c;
+      c.tokens = 32;
+      c.pairing = pairing;
+      c.type = t;
+      c.unchecked = true;
+      register_apply(c, "inplace", cope::size_of(t), 0.0);
+    }
   // Per-token position ids and partial rotary (32 of 128 dims), against the in-place floor.
   for (std::size_t tokens : {std::size_t{16384}, std::size_t{512}}) {
     apply_case c;
