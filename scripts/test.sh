@@ -18,7 +18,7 @@ failed=0
 run_suite() {  # name, then CMake arguments
   local name=$1; shift
   echo "=== $name"
-  cmake -S . -B "build/test-$name" -G Ninja -Wno-dev "${reference[@]}" "$@" >/dev/null
+  cmake -S . -B "build/test-$name" -G Ninja -Wno-dev -DCOPE_REQUIRE_TESTS=ON "${reference[@]}" "$@" >/dev/null
   cmake --build "build/test-$name" -j "$jobs"
   local log="build/test-$name/ctest.log" status=0
   (cd "build/test-$name" && ctest -j "$jobs" --output-on-failure) 2>&1 | tee "$log" || status=$?
@@ -31,12 +31,13 @@ run_suite() {  # name, then CMake arguments
   failed=$((failed + bad))
 }
 
-run_suite gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPE_TEST_NEON=ON
-run_suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug
+run_suite gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPE_TEST_NEON=ON
+run_suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCOPE_TEST_PACKAGING=OFF
 # -Wno-maybe-uninitialized: GCC 12 at -O1 with sanitizers reports a false positive inside libstdc++'s
 # <regex> (std::function in _StateT), instantiated by Catch2's implementation; every other warning stays an error.
-run_suite sanitize -DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug \
-  -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -Wno-maybe-uninitialized"
+sanitizers="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+run_suite sanitize -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Debug -DCOPE_TEST_PACKAGING=OFF \
+  -DCMAKE_CXX_FLAGS="$sanitizers -Wno-maybe-uninitialized" -DCMAKE_C_FLAGS="$sanitizers"
 
 echo
 echo "tests: $passed passed, $failed failed"

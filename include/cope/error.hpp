@@ -62,7 +62,7 @@ inline const char* to_string(errc code) noexcept {
 }
 
 // The outcome of a checked call: ok, or an error code with a human-readable message.
-class status {
+class [[nodiscard]] status {
  public:
   status() = default;
   status(errc code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -79,7 +79,7 @@ class status {
 
 // A value or the status explaining why there is none.
 template <class T>
-class result {
+class [[nodiscard]] result {
  public:
   result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design, like std::expected
   result(status error) : status_(std::move(error)) { COPE_ASSERT(!status_.ok()); }

@@ -1,6 +1,7 @@
 // cope — where each token sits (design §3): a start offset, per-token position ids (int32 or int64),
 // or a ragged batch (indptr plus one offset per request, as FlashInfer and vLLM pass them).
-// Multi-axis positions (M-RoPE sections) will be another kind.
+// Multi-axis positions (M-RoPE sections) will be another kind. Also: how far cached keys move
+// (position_delta, for shift_keys).
 #pragma once
 
 #include <cstddef>
@@ -54,6 +55,38 @@ struct positions {
     p.request_offsets = offsets;
     p.requests = n_requests;
     return p;
+  }
+};
+
+enum class delta_kind { constant, per_token_i32, per_token_i64 };
+
+// How far each cached key moves (shift_keys): one delta for every token, or one per token; negative
+// deltas move keys back (context shift after evicting tokens). Unlike positions::from_offset, a
+// constant delta does not grow with the token index.
+struct position_delta {
+  delta_kind kind = delta_kind::constant;
+  std::int64_t value = 0;        // constant: every token moves by value
+  const void* deltas = nullptr;  // per token: token t moves by deltas[t]; `count` deltas
+  std::size_t count = 0;
+
+  static position_delta constant(std::int64_t delta) {
+    position_delta d;
+    d.value = delta;
+    return d;
+  }
+  static position_delta per_token(const std::int32_t* deltas, std::size_t n) {
+    position_delta d;
+    d.kind = delta_kind::per_token_i32;
+    d.deltas = deltas;
+    d.count = n;
+    return d;
+  }
+  static position_delta per_token(const std::int64_t* deltas, std::size_t n) {
+    position_delta d;
+    d.kind = delta_kind::per_token_i64;
+    d.deltas = deltas;
+    d.count = n;
+    return d;
   }
 };
 

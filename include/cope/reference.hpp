@@ -5,6 +5,7 @@
 // cos reduce large arguments correctly. Slow by design; not for production use.
 #pragma once
 
+#include "detail/check_spectrum.hpp"
 #include "detail/message.hpp"
 #include "error.hpp"
 #include "layout.hpp"
@@ -20,18 +21,6 @@ namespace cope {
 inline constexpr std::int64_t reference_max_position = std::int64_t{1} << 29;
 
 namespace detail {
-inline status check_spectrum(const char* ctx, const spectrum& s) {
-  if (s.inv_freq.empty() || s.rotary_dim != 2 * s.pairs())
-    return fail(errc::invalid_dimension, ctx, ": the spectrum is empty or inconsistent (", s.inv_freq.size(),
-                " inv_freq for rotary_dim ", s.rotary_dim, ")");
-  if (!(std::isfinite(s.attention_factor) && s.attention_factor > 0))
-    return fail(errc::invalid_factor, ctx, ": attention_factor (", s.attention_factor, ") must be finite and positive");
-  for (std::size_t j = 0; j < s.inv_freq.size(); ++j)
-    if (!(std::isfinite(s.inv_freq[j]) && s.inv_freq[j] >= 0.0f))
-      return fail(errc::invalid_factor, ctx, ": inv_freq[", j, "] (", s.inv_freq[j], ") must be finite and >= 0");
-  return {};
-}
-
 // True when [a, a + n) and [b, b + n) share an element (std::less gives a total order on pointers).
 template <class T>
 bool ranges_overlap(const T* a, const T* b, std::size_t n) {
@@ -42,7 +31,7 @@ bool ranges_overlap(const T* a, const T* b, std::size_t n) {
 
 // Rotates one head vector in[0..head_dim) into out (out == in: in place). The rotary dimensions are
 // [rotary_offset, rotary_offset + s.rotary_dim), paired per `pairing`; the others are copied.
-inline status try_reference_rotate(const spectrum& s, layout pairing, direction dir, std::int64_t position,
+[[nodiscard]] inline status try_reference_rotate(const spectrum& s, layout pairing, direction dir, std::int64_t position,
                                    const double* in, double* out, int head_dim, int rotary_offset = 0) {
   const char* ctx = "reference_rotate";
   if (auto st = detail::check_spectrum(ctx, s); !st) return st;

@@ -1,8 +1,11 @@
 // cope — cos/sin tables (design §3): float32 rows built from exact angles (design §4), the attention
 // factor folded in. Row p holds attention_factor * cos(p * inv_freq[j]) for j < N, then
 // attention_factor * sin(...) — the layout of vLLM's / FlashInfer's cos_sin_cache.
-// The builders (make_table, fill_table) are declared in apply.hpp beside the kernels they share.
 #pragma once
+
+#include "detail/isa_select.hpp"
+#include "error.hpp"
+#include "spectrum.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -35,4 +38,28 @@ struct rope_table {
   const float* sin(std::int64_t position) const noexcept { return cos(position) + pairs; }
 };
 
+// The builders run the same exact-angle kernels as apply_rope (header-only or cope::kernels).
+inline namespace COPE_API_NAMESPACE {
+
+// Rows for positions first .. first + count - 1 into an engine's buffer, row i at out + i * row_stride.
+[[nodiscard]] COPE_KERNELS_API status try_fill_table(const spectrum& s, std::int64_t first, std::int64_t count,
+                                                     float* out, std::ptrdiff_t row_stride);
+// A table for positions 0 .. positions - 1.
+[[nodiscard]] COPE_KERNELS_API result<rope_table> try_make_table(const spectrum& s, std::int64_t positions);
+
+#if COPE_EXCEPTIONS
+inline void fill_table(const spectrum& s, std::int64_t first, std::int64_t count, float* out,
+                       std::ptrdiff_t row_stride) {
+  detail::throw_if_error(try_fill_table(s, first, count, out, row_stride));
+}
+inline rope_table make_table(const spectrum& s, std::int64_t positions) {
+  return detail::value_or_throw(try_make_table(s, positions));
+}
+#endif
+
+}  // namespace COPE_API_NAMESPACE
 }  // namespace cope
+
+#if !COPE_COMPILED_KERNELS
+#include "apply.hpp"  // header-only: the builders' definitions come with the kernels' (apply.hpp's end)
+#endif

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "../dtype.hpp"
+#include "../detail/isa_select.hpp"
 #include "../detail/job.hpp"
+#include "../detail/vector_contract.hpp"
 #include "../positions.hpp"
 
 #include <immintrin.h>
@@ -14,11 +16,13 @@
 #define COPE_TARGET_FEATURES "avx2,fma,f16c"
 #include "../detail/target_begin.hpp"
 
-namespace cope::isa_avx2 {
+namespace cope::detail {
+inline namespace COPE_ISA_NAMESPACE {
+namespace isa_avx2 {
 
 inline const char* isa_name() noexcept { return "avx2"; }
 
-struct fv {
+struct fv : ::cope::detail::vector_defaults {
   static constexpr std::size_t registers = 16;  // vector registers the compiler can allocate
   static constexpr std::size_t width = 8;
   using type = __m256;
@@ -51,8 +55,6 @@ struct fv {
   static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_ps(a, b, c); }
   static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }
-  static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
-  static constexpr bool spreads_pairs = false;  // (cc, ss) rows written by spread() (kernels_inl.hpp)
 
   // Two vectors of interleaved pairs (x0 y0 x1 y1 ...) split into their x and their y parts, and back;
   // vshufps and vunpck work within 128-bit lanes, so lanes 0..7 of x and y hold pairs 0, 1, 4, 5, 2, 3,
@@ -96,6 +98,8 @@ struct dv {
 
 #include "../detail/kernels_inl.hpp"
 
-}  // namespace cope::isa_avx2
+}  // namespace isa_avx2
+}  // namespace COPE_ISA_NAMESPACE
+}  // namespace cope::detail
 
 #include "../detail/target_end.hpp"

@@ -17,7 +17,9 @@
 #define COPE_TARGET_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
 #include "../detail/target_begin.hpp"
 
-namespace cope::isa_avx512 {
+namespace cope::detail {
+inline namespace COPE_ISA_NAMESPACE {
+namespace isa_avx512 {
 
 inline const char* isa_name() noexcept { return "avx512"; }
 
@@ -33,8 +35,8 @@ inline const char* isa_name() noexcept { return "avx512"; }
 inline constexpr __mmask8 all8 = 0xFF;
 
 // AVX2's 256-bit vector code, with AVX-512's 32 registers and its bf16 store.
-struct fv : ::cope::isa_avx2::fv {
-  using base = ::cope::isa_avx2::fv;
+struct fv : ::cope::detail::isa_avx2::fv {
+  using base = ::cope::detail::isa_avx2::fv;
   using base::load;
   using base::store;
   static constexpr std::size_t registers = 32;  // vector registers the compiler can allocate (AVX-512VL)
@@ -54,7 +56,7 @@ struct fv : ::cope::isa_avx2::fv {
 // element of fv, and a head's angle vectors fit in registers for both layouts at head_dim 128. Float32
 // rows rotated in place use it too (above).
 inline constexpr __mmask16 all16 = 0xFFFF;
-struct fv2 {
+struct fv2 : ::cope::detail::vector_defaults {
   static constexpr std::size_t registers = 32;
   static constexpr std::size_t width = 16;
   using type = __m512;
@@ -81,7 +83,6 @@ struct fv2 {
   static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_ps(a, b, c); }
   static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }
-  static constexpr bool pair_shuffles = false;
   // cos and sin of the 8 pairs at c and s spread over their two dims, as spread() writes them (cc = c0,
   // c0, c1, c1, ...; ss = -s0, s0, -s1, s1, ...): one shuffle each, and an exact negation (sign bit).
   // The 8 floats come in by a broadcast load, not a masked one: masked loads that missed the cache (the
@@ -162,6 +163,8 @@ struct dv {
 
 #include "../detail/kernels_inl.hpp"
 
-}  // namespace cope::isa_avx512
+}  // namespace isa_avx512
+}  // namespace COPE_ISA_NAMESPACE
+}  // namespace cope::detail
 
 #include "../detail/target_end.hpp"

@@ -9,12 +9,14 @@
 #define COPE_TARGET_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma,f16c"
 #include "../detail/target_begin.hpp"
 
-namespace cope::isa_avx512bf16 {
+namespace cope::detail {
+inline namespace COPE_ISA_NAMESPACE {
+namespace isa_avx512bf16 {
 
 inline const char* isa_name() noexcept { return "avx512bf16"; }
 
-struct fv : ::cope::isa_avx512::fv {
-  using base = ::cope::isa_avx512::fv;
+struct fv : ::cope::detail::isa_avx512::fv {
+  using base = ::cope::detail::isa_avx512::fv;
   using base::load;
   using base::store;
   static void store(::cope::bfloat16* p, type v) noexcept {
@@ -22,8 +24,8 @@ struct fv : ::cope::isa_avx512::fv {
   }
 };
 
-struct fv2 : ::cope::isa_avx512::fv2 {
-  using base = ::cope::isa_avx512::fv2;
+struct fv2 : ::cope::detail::isa_avx512::fv2 {
+  using base = ::cope::detail::isa_avx512::fv2;
   using base::load;
   using base::store;
   static void store(::cope::bfloat16* p, type v) noexcept {
@@ -38,10 +40,12 @@ struct fv2 : ::cope::isa_avx512::fv2 {
   }
 };
 
-using dv = ::cope::isa_avx512::dv;
+using dv = ::cope::detail::isa_avx512::dv;
 
 #include "../detail/kernels_inl.hpp"
 
-}  // namespace cope::isa_avx512bf16
+}  // namespace isa_avx512bf16
+}  // namespace COPE_ISA_NAMESPACE
+}  // namespace cope::detail
 
 #include "../detail/target_end.hpp"

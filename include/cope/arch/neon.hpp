@@ -2,7 +2,9 @@
 #pragma once
 
 #include "../dtype.hpp"
+#include "../detail/isa_select.hpp"
 #include "../detail/job.hpp"
+#include "../detail/vector_contract.hpp"
 #include "../positions.hpp"
 
 #include <arm_neon.h>
@@ -11,11 +13,13 @@
 #include <cstdint>
 #include <cstring>
 
-namespace cope::isa_neon {
+namespace cope::detail {
+inline namespace COPE_ISA_NAMESPACE {
+namespace isa_neon {
 
 inline const char* isa_name() noexcept { return "neon"; }
 
-struct fv {
+struct fv : ::cope::detail::vector_defaults {
   static constexpr std::size_t registers = 32;  // vector registers the compiler can allocate
   static constexpr std::size_t width = 4;
   using type = float32x4_t;
@@ -44,9 +48,6 @@ struct fv {
   static type fmadd(type a, type b, type c) noexcept { return vfmaq_f32(c, a, b); }
   static type fmsub(type a, type b, type c) noexcept { return vnegq_f32(vfmsq_f32(c, a, b)); }
   static type swap_pairs(type a) noexcept { return vrev64q_f32(a); }
-  static constexpr bool pair_shuffles = false;
-  static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
-  static constexpr bool spreads_pairs = false;  // (cc, ss) rows written by spread() (kernels_inl.hpp)
 };
 
 using fv2 = fv;
@@ -72,4 +73,6 @@ struct dv {
 
 #include "../detail/kernels_inl.hpp"
 
-}  // namespace cope::isa_neon
+}  // namespace isa_neon
+}  // namespace COPE_ISA_NAMESPACE
+}  // namespace cope::detail

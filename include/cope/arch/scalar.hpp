@@ -2,14 +2,18 @@
 #pragma once
 
 #include "../dtype.hpp"
+#include "../detail/isa_select.hpp"
 #include "../detail/job.hpp"
+#include "../detail/vector_contract.hpp"
 #include "../positions.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
-namespace cope::isa_scalar {
+namespace cope::detail {
+inline namespace COPE_ISA_NAMESPACE {
+namespace isa_scalar {
 
 inline const char* isa_name() noexcept { return "scalar"; }
 
@@ -21,7 +25,7 @@ inline void store_scalar(float* p, float v) noexcept;
 inline void store_scalar(::cope::float16* p, float v) noexcept;
 inline void store_scalar(::cope::bfloat16* p, float v) noexcept;
 
-struct fv {
+struct fv : ::cope::detail::vector_defaults {
   static constexpr std::size_t registers = 16;
   static constexpr std::size_t width = 1;
   using type = float;
@@ -34,9 +38,6 @@ struct fv {
   static type fmadd(type a, type b, type c) noexcept { return a * b + c; }
   static type fmsub(type a, type b, type c) noexcept { return a * b - c; }
   static type swap_pairs(type a) noexcept { return a; }  // never called: one lane holds no pair
-  static constexpr bool pair_shuffles = false;
-  static constexpr bool splits_bf16 = false;  // no split of bf16 rows into 32-bit lanes (kernels_inl.hpp)
-  static constexpr bool spreads_pairs = false;  // (cc, ss) rows written by spread() (kernels_inl.hpp)
 };
 
 using fv2 = fv;
@@ -46,4 +47,6 @@ using dv = dv1;  // the scalar double lane defined by the kernels
 
 #include "../detail/kernels_inl.hpp"
 
-}  // namespace cope::isa_scalar
+}  // namespace isa_scalar
+}  // namespace COPE_ISA_NAMESPACE
+}  // namespace cope::detail

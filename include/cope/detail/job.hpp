@@ -6,6 +6,7 @@
 #include "../positions.hpp"
 
 #include <cstddef>
+#include <cstdint>
 
 // Keeps cold code out of the kernels' hot functions (kernels_inl.hpp: copy_outside_window), so that GCC's
 // inlining budget goes to the per-head loops.
@@ -47,14 +48,25 @@ struct rope_job {
   const float* table = nullptr;
   std::ptrdiff_t table_row_stride = 0;
   const float* inv_freq = nullptr;
-  double attention_factor = 1.0;
+  double attention_factor = 1.0;  // folded into the table's rows, or applied to the spectrum's angles
   std::size_t pairs = 0;
   positions pos;
   head_job q, k;
   bool interleaved = false;
   bool inverse = false;
+  // A shift of cached keys (shift_keys): positions are signed deltas, an offset is the same delta for
+  // every token, and the rotation is pure (the attention factor divided out of table rows, not applied).
+  bool shift = false;
   std::size_t rotary_offset = 0;
   std::size_t token_begin = 0, token_end = 0;
+};
+
+// One ISA's kernels, as the checked layer calls them.
+struct kernel_set {
+  const char* name;
+  void (*run)(const rope_job&) noexcept;
+  void (*fill_table_rows)(const float* inv_freq, std::size_t pairs, double scale, std::int64_t first,
+                          std::int64_t count, float* out, std::ptrdiff_t row_stride) noexcept;
 };
 
 }  // namespace cope::detail

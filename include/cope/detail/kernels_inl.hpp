@@ -1,18 +1,19 @@
 // Internal header (not part of the public API): the rotary kernels, written once over a small vector
-// interface and included on purpose inside each ISA namespace (cope::isa_scalar, isa_avx2, isa_avx512,
-// isa_neon) after that namespace has defined:
+// interface and included on purpose inside each ISA namespace (cope::detail::isa_scalar, isa_avx2,
+// isa_avx512, isa_avx512bf16, isa_neon) after that namespace has defined the vectors below. The contract
+// is code, in detail/vector_contract.hpp: the struct vector_defaults that each ISA's vectors inherit (the
+// optional capabilities, off by default) and the operations checked at the end of this file, one static_assert each.
 //
 //   struct fv   float vector: width; type; registers (how many the compiler can allocate); load/store
 //               for float, float16, bfloat16 (converting); set1, mul, fmadd(a, b, c) = a*b + c,
-//               fmsub(a, b, c) = a*b - c, swap_pairs; pair_shuffles, and where it is true
-//               deinterleave, interleave and load_in_pair_order (the split of interleaved pairs).
+//               fmsub(a, b, c) = a*b - c, swap_pairs; where pair_shuffles is true, deinterleave,
+//               interleave and load_in_pair_order (the split of interleaved pairs).
 //   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out) and for float32
 //               rows rotated in place: the same interface; `using fv2 = fv;` unless the ISA computes
-//               those rows on wider vectors.
-//               splits_bf16 (in fv too), and where it is true: raw (a vector of 2 * width bf16),
-//               load_raw, store_raw, split(raw, even, odd), join(even, odd), load_even_odd.
-//               spreads_pairs (in fv too), and where it is true load_spread(c, s, cc, ss): width / 2
-//               angles' cos and sin as spread() lays them out.
+//               those rows on wider vectors. Where splits_bf16 is true: raw (a vector of 2 * width
+//               bf16), load_raw, store_raw, split(raw, even, odd), join(even, odd), load_even_odd; where
+//               spreads_pairs is true, load_spread(c, s, cc, ss): width / 2 angles' cos and sin as
+//               spread() lays them out.
 //   struct dv   double vector: width; type; load_widen(const float*), store_narrow(float*, v); set1,
 //               add, sub, mul, fmadd; select_odd(k, if_odd, if_even) and flip_sign_bit1(x, k), where
 //               k holds an integer in the low mantissa bits (the 1.5 * 2^52 rounding trick).
@@ -579,7 +580,9 @@ inline heads_fn select_heads(::cope::dtype in, ::cope::dtype out, bool interleav
 // Position of each token in [token_begin, token_end), in order (a cursor over ragged requests).
 class position_cursor {
  public:
-  position_cursor(const ::cope::positions& pos, std::size_t first_token) noexcept : pos_(pos) {
+  // constant: an offset places every token at start (a shift's one delta), not at start + token.
+  position_cursor(const ::cope::positions& pos, std::size_t first_token, bool constant = false) noexcept
+      : pos_(pos), step_(constant ? 0 : 1) {
     if (pos_.kind == ::cope::position_kind::ragged_i32 || pos_.kind == ::cope::position_kind::ragged_i64) {
       std::size_t lo = 0, hi = pos_.requests;  // last request whose start <= first_token
       while (hi - lo > 1) {
@@ -591,7 +594,7 @@ class position_cursor {
   }
   std::int64_t at(std::size_t token) noexcept {
     switch (pos_.kind) {
-      case ::cope::position_kind::offset: return pos_.start + static_cast<std::int64_t>(token);
+      case ::cope::position_kind::offset: return pos_.start + step_ * static_cast<std::int64_t>(token);
       case ::cope::position_kind::ids_i32: return static_cast<const std::int32_t*>(pos_.ids)[token];
       case ::cope::position_kind::ids_i64: return static_cast<const std::int64_t*>(pos_.ids)[token];
       default: break;
@@ -611,6 +614,7 @@ class position_cursor {
                                                           : static_cast<const std::int64_t*>(pos_.request_offsets)[r];
   }
   const ::cope::positions& pos_;
+  std::int64_t step_;
   std::size_t request_ = 0;
 };
 
@@ -630,8 +634,14 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
   rows.cc = cc;
   rows.ss = ss;
   const double f = job.attention_factor;
-  const float inv_f2 = static_cast<float>(1.0 / (f * f));  // the inverse from table rows (below)
-  position_cursor cursor(job.pos, job.token_begin);
+  // Table rows hold f cos and f sin. Forward uses them as they are; the exact inverse rotates by -a and
+  // divides by f (1/f^2 of the rows); a shift is a pure rotation (1/f of the rows), by -a for a negative
+  // delta (the row of |delta|).
+  const float row_scale = static_cast<float>(job.inverse ? 1.0 / (f * f) : job.shift ? 1.0 / f : 1.0);
+  // On the fly: forward f cos, f sin; inverse cos / f, -sin / f; a shift cos, sin at the signed delta.
+  const double angle_cos = job.shift ? 1.0 : job.inverse ? 1.0 / f : f;
+  const double angle_sin = job.inverse ? -angle_cos : angle_cos;
+  position_cursor cursor(job.pos, job.token_begin, job.shift);
   for (std::size_t t = job.token_begin; t < job.token_end; t += rows.count) {
     rows.first = t;
     rows.count = job.token_end - t < block ? job.token_end - t : block;
@@ -642,20 +652,19 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
       rows.c[i] = c_buf;
       rows.s[i] = s_buf;
       if (job.table != nullptr) {
-        const float* row = job.table + p * job.table_row_stride;
-        if (!job.inverse) {
+        const float* row = job.table + (p < 0 ? -p : p) * job.table_row_stride;  // p < 0: shifts only
+        const float sin_scale = job.inverse || p < 0 ? -row_scale : row_scale;
+        if (row_scale == 1.0f && sin_scale == 1.0f) {
           rows.c[i] = row;
           rows.s[i] = row + n;
-        } else {  // the exact inverse: rotate by -a and divide by f, from rows holding f cos and f sin
+        } else {
           for (std::size_t j = 0; j < n; ++j) {
-            c_buf[j] = row[j] * inv_f2;
-            s_buf[j] = -row[n + j] * inv_f2;
+            c_buf[j] = row[j] * row_scale;
+            s_buf[j] = row[n + j] * sin_scale;
           }
         }
-      } else if (!job.inverse) {
-        sincos_row(job.inv_freq, n, static_cast<double>(p), f, f, c_buf, s_buf);
       } else {
-        sincos_row(job.inv_freq, n, static_cast<double>(p), 1.0 / f, -1.0 / f, c_buf, s_buf);
+        sincos_row(job.inv_freq, n, static_cast<double>(p), angle_cos, angle_sin, c_buf, s_buf);
       }
     }
     rows.then = job.k.heads != 0 ? &job.k : nullptr;
@@ -674,3 +683,8 @@ inline void run(const rope_job& job) noexcept {
   run(job, select_heads(job.q.in_type, job.q.out_type, job.interleaved),
       select_heads(job.k.in_type, job.k.out_type, job.interleaved));
 }
+
+// ---- the contract (detail/vector_contract.hpp), checked once the scalar lane dv1 is complete ----
+COPE_REQUIRE_FLOAT_VECTOR(fv);
+COPE_REQUIRE_FLOAT_VECTOR(fv2);
+COPE_REQUIRE_DOUBLE_VECTOR(dv);

@@ -1,0 +1,322 @@
+/* The C API (cope/cope.h) from C99: spectra, clips, tables, apply in every position form, layout,
+ * storage type and direction, shift_keys, and errors (code, message, nothing written) — each result
+ * compared byte for byte with the C++ API on the same kernels (cpp_side.cpp). Prints
+ * "N passed, M failed" and exits non-zero on any failure. */
+#include "cope/cope.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+double cpp_inv_freq(int clip, float* out);
+void cpp_rotate(int clip, int interleaved, int inverse, int from_table, int form, int type_in, int type_out,
+                const void* q, void* q_out, const void* k, void* k_out);
+void cpp_shift(int clip, int interleaved, int from_table, int type, void* k, const int64_t* deltas);
+void cpp_fill_table(int clip, int64_t first, int64_t count, float* out);
+
+static int passed = 0, failed = 0;
+
+static void check(int ok, const char* what, int line) {
+  if (ok) {
+    ++passed;
+  } else {
+    ++failed;
+    printf("FAILED (line %d): %s\n", line, what);
+  }
+}
+#define CHECK(cond) check((cond) != 0, #cond, __LINE__)
+
+enum { TOKENS = 6, Q_HEADS = 4, K_HEADS = 2, HEAD_DIM = 128 };
+#define Q_SIZE (TOKENS * Q_HEADS * HEAD_DIM)
+#define K_SIZE (TOKENS * K_HEADS * HEAD_DIM)
+
+static const int32_t ids32[6] = {0, 9, 4, 100000, 3, 77};
+static const int64_t ids64[6] = {5, 1, 123456789, 2, 8, 65536};
+static const int32_t indptr32[3] = {0, 4, 6}, offsets32[2] = {10, 500};
+static const int64_t indptr64[3] = {0, 1, 6}, offsets64[2] = {1 << 20, 3};
+
+static cope_positions positions_of(int form) {
+  cope_positions p;
+  memset(&p, 0, sizeof p);
+  p.kind = (cope_position_kind)form;
+  switch (form) {
+    case 0: p.start = 17; break;
+    case 1: p.ids = ids32; p.count = 6; break;
+    case 2: p.ids = ids64; p.count = 6; break;
+    case 3: p.indptr = indptr32; p.request_offsets = offsets32; p.requests = 2; break;
+    default: p.indptr = indptr64; p.request_offsets = offsets64; p.requests = 2; break;
+  }
+  return p;
+}
+
+static size_t size_of(int type) { return type == COPE_F32 ? 4 : 2; }
+
+/* Deterministic bytes of `n` values of `type` in [-2, 2). */
+static void fill(unsigned char* bytes, int type, size_t n, unsigned seed) {
+  size_t i;
+  unsigned state = seed * 2654435761u + 1u;
+  for (i = 0; i < n; ++i) {
+    float v;
+    uint32_t u;
+    state = state * 1664525u + 1013904223u;
+    v = (float)(state >> 8) / (float)(1u << 24) * 4.0f - 2.0f;
+    memcpy(&u, &v, 4);
+    if (type == COPE_F32) memcpy(bytes + 4 * i, &v, 4);
+    else {
+      /* truncation is enough for test inputs: any bit pattern of a finite value will do */
+      uint16_t h = type == COPE_BF16 ? (uint16_t)(u >> 16) : (uint16_t)(0x3C00u | ((u >> 13) & 0x3FFu));
+      memcpy(bytes + 2 * i, &h, 2);
+    }
+  }
+}
+
+static cope_spectrum* test_spectrum(int clip) {
+  cope_rope_parameters p;
+  cope_spectrum *s = NULL, *clipped = NULL;
+  cope_error err;
+  cope_rope_parameters_init(&p);
+  p.rope_type = "yarn";
+  p.rope_theta = 1e6;
+  p.factor = 4.0;
+  p.original_max_position_embeddings = 32768;
+  CHECK(cope_spectrum_create(&p, 128, &s, &err) == COPE_OK);
+  if (clip == 0) return s;
+  CHECK(cope_spectrum_clip(s, clip == 1 ? COPE_CLIP_COPE : COPE_CLIP_HARD, 20, &clipped, &err) == COPE_OK);
+  cope_spectrum_destroy(s);
+  return clipped;
+}
+
+static void test_spectra(void) {
+  int clip;
+  for (clip = 0; clip < 3; ++clip) {
+    float expected[64];
+    const double factor = cpp_inv_freq(clip, expected);
+    cope_spectrum* s = test_spectrum(clip);
+    CHECK(cope_spectrum_pairs(s) == 64);
+    CHECK(cope_spectrum_head_dim(s) == 128 && cope_spectrum_rotary_dim(s) == 128);
+    CHECK(memcmp(cope_spectrum_inv_freq(s), expected, sizeof expected) == 0);
+    CHECK(cope_spectrum_attention_factor(s) == factor);
+    CHECK(cope_spectrum_clip_onset(s) == (clip == 0 ? 64 : 44));
+    cope_spectrum_destroy(s);
+  }
+  {
+    /* Llama-3.1's spectrum, then the automatic clip count at its training length. */
+    cope_rope_parameters p;
+    cope_spectrum* s = NULL;
+    cope_error err;
+    int n = -1;
+    cope_rope_parameters_init(&p);
+    p.rope_type = "llama3";
+    p.rope_theta = 500000.0;
+    p.factor = 8.0;
+    p.low_freq_factor = 1.0;
+    p.high_freq_factor = 4.0;
+    p.original_max_position_embeddings = 8192;
+    CHECK(cope_spectrum_create(&p, 128, &s, &err) == COPE_OK);
+    CHECK(cope_ood_clip_count(s, 8192.0, &n, &err) == COPE_OK && n > 0 && n < 64);
+    cope_spectrum_destroy(s);
+  }
+}
+
+static void test_errors(void) {
+  cope_rope_parameters p;
+  cope_spectrum* s = NULL;
+  cope_error err;
+  cope_rope_parameters_init(&p);
+  p.rope_type = "ntk-by-parts";
+  CHECK(cope_spectrum_create(&p, 128, &s, &err) == COPE_UNKNOWN_ROPE_TYPE && s == NULL);
+  CHECK(err.code == COPE_UNKNOWN_ROPE_TYPE && strstr(err.message, "unknown rope_type 'ntk-by-parts'") != NULL);
+  CHECK(strcmp(cope_status_name(err.code), "unknown_rope_type") == 0);
+  p.rope_type = "yarn";
+  p.factor = 4.0;
+  CHECK(cope_spectrum_create(&p, 128, &s, &err) != COPE_OK && s == NULL);
+  p.rope_type = "linear";
+  p.factor = NAN; /* absent: linear requires it */
+  CHECK(cope_spectrum_create(&p, 128, &s, &err) == COPE_MISSING_PARAMETER && strstr(err.message, "factor") != NULL);
+  p.rope_type = "default";
+  CHECK(cope_spectrum_create(&p, 127, &s, NULL) == COPE_INVALID_DIMENSION); /* err may be NULL */
+  CHECK(cope_spectrum_create(NULL, 128, &s, &err) == COPE_NULL_DATA);
+  CHECK(cope_spectrum_create(&p, 128, &s, &err) == COPE_OK && err.code == COPE_OK && err.message[0] == '\0');
+  {
+    cope_spectrum* c = NULL;
+    CHECK(cope_spectrum_clip(s, COPE_CLIP_COPE, 65, &c, &err) == COPE_INVALID_CLIP && c == NULL);
+    CHECK(strstr(err.message, "65") != NULL);
+    CHECK(cope_spectrum_clip(s, (cope_clip_kind)7, 20, &c, &err) == COPE_INVALID_CLIP);
+  }
+  {
+    /* Bad views: an error naming the parameter, and nothing written. */
+    float q[Q_SIZE], before[Q_SIZE];
+    cope_rope_args a;
+    memset(&a, 0, sizeof a);
+    fill((unsigned char*)q, COPE_F32, Q_SIZE, 3);
+    memcpy(before, q, sizeof q);
+    a.q = a.q_out = cope_make_view(q, COPE_F32, TOKENS, Q_HEADS, HEAD_DIM);
+    a.positions = positions_of(0);
+    a.positions.start = -1;
+    CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_POSITION && strstr(err.message, "start position (-1)") != NULL);
+    a.positions.start = 0;
+    a.q_out.data = NULL;
+    CHECK(cope_apply_rope(s, &a, &err) != COPE_OK);
+    a.q_out = a.q;
+    a.q.type = a.q_out.type = (cope_dtype)9;
+    CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_VIEW && strstr(err.message, "q.type (9)") != NULL);
+    a.q.type = a.q_out.type = COPE_F32;
+    a.layout = (cope_layout)5;
+    CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_ARGUMENT && strstr(err.message, "layout (5)") != NULL);
+    a.layout = COPE_ROTATE_HALF;
+    a.q.head_dim = a.q_out.head_dim = 64; /* rows of 64 in a 128-dim spectrum */
+    CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_DIMENSION);
+    CHECK(memcmp(q, before, sizeof q) == 0);
+  }
+  cope_spectrum_destroy(s);
+}
+
+static void test_apply(void) {
+  static unsigned char q[Q_SIZE * 4], k[K_SIZE * 4], q_c[Q_SIZE * 4], k_c[K_SIZE * 4], q_cpp[Q_SIZE * 4], k_cpp[K_SIZE * 4];
+  const int pairs_of_types[5][2] = {{COPE_F32, COPE_F32}, {COPE_F16, COPE_F16}, {COPE_BF16, COPE_BF16},
+                                    {COPE_F32, COPE_F16}, {COPE_F32, COPE_BF16}};
+  int clip, layout, inverse, from_table, form, t, in_place, calls = 0, same = 0;
+  cope_error err;
+  for (clip = 0; clip < 2; ++clip) {
+    cope_spectrum* s = test_spectrum(clip);
+    cope_table* table = NULL;
+    cope_table_view tv;
+    CHECK(cope_table_create(s, 1 << 17, &table, &err) == COPE_OK);
+    tv = cope_table_get_view(table);
+    for (t = 0; t < 5; ++t)
+      for (layout = 0; layout < 2; ++layout)
+        for (inverse = 0; inverse < 2; ++inverse)
+          for (from_table = 0; from_table < 2; ++from_table)
+            for (form = 0; form < 5; ++form)
+              for (in_place = 0; in_place < 2; ++in_place) {
+                const int tin = pairs_of_types[t][0], tout = pairs_of_types[t][1];
+                cope_rope_args a;
+                if (from_table && (form == 2 || form == 4)) continue; /* positions beyond the table */
+                if (in_place && tin != tout) continue;
+                fill(q, tin, Q_SIZE, (unsigned)(calls * 2 + 1));
+                fill(k, tin, K_SIZE, (unsigned)(calls * 2 + 2));
+                memcpy(q_c, q, sizeof q);
+                memcpy(k_c, k, sizeof k);
+                memcpy(q_cpp, q, sizeof q);
+                memcpy(k_cpp, k, sizeof k);
+                memset(&a, 0, sizeof a);
+                a.q_out = cope_make_view(q_c, (cope_dtype)tout, TOKENS, Q_HEADS, HEAD_DIM);
+                a.k_out = cope_make_view(k_c, (cope_dtype)tout, TOKENS, K_HEADS, HEAD_DIM);
+                a.q = in_place ? a.q_out : cope_make_view(q, (cope_dtype)tin, TOKENS, Q_HEADS, HEAD_DIM);
+                a.k = in_place ? a.k_out : cope_make_view(k, (cope_dtype)tin, TOKENS, K_HEADS, HEAD_DIM);
+                a.positions = positions_of(form);
+                a.layout = (cope_layout)layout;
+                a.direction = inverse ? COPE_INVERSE : COPE_FORWARD;
+                if (from_table)
+                  CHECK(cope_apply_rope_table(&tv, &a, &err) == COPE_OK);
+                else
+                  CHECK(cope_apply_rope(s, &a, &err) == COPE_OK);
+                if (in_place)
+                  cpp_rotate(clip, layout, inverse, from_table, form, tin, tout, q_cpp, q_cpp, k_cpp, k_cpp);
+                else
+                  cpp_rotate(clip, layout, inverse, from_table, form, tin, tout, q, q_cpp, k, k_cpp);
+                ++calls;
+                same += memcmp(q_c, q_cpp, Q_SIZE * size_of(tout)) == 0 && memcmp(k_c, k_cpp, K_SIZE * size_of(tout)) == 0 &&
+                        memcmp(q_c, q, Q_SIZE * size_of(tout)) != 0;
+              }
+    cope_table_destroy(table);
+    cope_spectrum_destroy(s);
+  }
+  printf("apply: %d of %d calls identical to the C++ API\n", same, calls);
+  CHECK(calls > 500 && same == calls);
+}
+
+static void test_unchecked(void) {
+  static float q1[Q_SIZE], q2[Q_SIZE];
+  cope_spectrum* s = test_spectrum(1);
+  cope_rope_args a;
+  cope_error err;
+  fill((unsigned char*)q1, COPE_F32, Q_SIZE, 77);
+  memcpy(q2, q1, sizeof q1);
+  memset(&a, 0, sizeof a);
+  a.q = a.q_out = cope_make_view(q1, COPE_F32, TOKENS, Q_HEADS, HEAD_DIM);
+  a.positions = positions_of(1);
+  a.layout = COPE_INTERLEAVED;
+  CHECK(cope_apply_rope(s, &a, &err) == COPE_OK);
+  a.q = a.q_out = cope_make_view(q2, COPE_F32, TOKENS, Q_HEADS, HEAD_DIM);
+  cope_apply_rope_unchecked(s, &a);
+  CHECK(memcmp(q1, q2, sizeof q1) == 0);
+  cope_spectrum_destroy(s);
+}
+
+static void test_shift(void) {
+  static unsigned char k_c[K_SIZE * 4], k_cpp[K_SIZE * 4];
+  const int64_t deltas[6] = {-3, 0, 40000, -65535, 1, 12};
+  int type, layout, from_table, per_token, same = 0, calls = 0;
+  cope_error err;
+  cope_spectrum* s = test_spectrum(1);
+  cope_table* table = NULL;
+  cope_table_view tv;
+  CHECK(cope_table_create(s, 1 << 17, &table, &err) == COPE_OK);
+  tv = cope_table_get_view(table);
+  for (type = 0; type < 3; ++type)
+    for (layout = 0; layout < 2; ++layout)
+      for (from_table = 0; from_table < 2; ++from_table)
+        for (per_token = 0; per_token < 2; ++per_token) {
+          cope_shift_args a;
+          fill(k_c, type, K_SIZE, (unsigned)(100 + calls));
+          memcpy(k_cpp, k_c, sizeof k_c);
+          memset(&a, 0, sizeof a);
+          a.k = cope_make_view(k_c, (cope_dtype)type, TOKENS, K_HEADS, HEAD_DIM);
+          a.layout = (cope_layout)layout;
+          if (per_token) {
+            a.delta_kind = COPE_DELTA_PER_TOKEN_I64;
+            a.deltas = deltas;
+            a.count = 6;
+          } else {
+            a.delta = -12;
+          }
+          if (from_table)
+            CHECK(cope_shift_keys_table(&tv, &a, &err) == COPE_OK);
+          else
+            CHECK(cope_shift_keys(s, &a, &err) == COPE_OK);
+          cpp_shift(1, layout, from_table, type, k_cpp, per_token ? deltas : NULL);
+          ++calls;
+          same += memcmp(k_c, k_cpp, K_SIZE * size_of(type)) == 0;
+        }
+  {
+    cope_shift_args a;
+    memset(&a, 0, sizeof a);
+    a.k = cope_make_view(k_c, COPE_F32, TOKENS, K_HEADS, HEAD_DIM);
+    a.delta = 1 << 17; /* beyond the table */
+    memcpy(k_cpp, k_c, sizeof k_c);
+    CHECK(cope_shift_keys_table(&tv, &a, &err) == COPE_INVALID_POSITION);
+    CHECK(strstr(err.message, "shift_keys: delta (131072)") != NULL);
+    CHECK(memcmp(k_c, k_cpp, sizeof k_c) == 0);
+  }
+  printf("shift_keys: %d of %d calls identical to the C++ API\n", same, calls);
+  CHECK(calls == 24 && same == calls);
+  cope_table_destroy(table);
+  cope_spectrum_destroy(s);
+}
+
+static void test_tables(void) {
+  static float rows_c[100 * 128], rows_cpp[100 * 128];
+  cope_spectrum* s = test_spectrum(1);
+  cope_error err;
+  CHECK(cope_fill_table(s, 1000, 100, rows_c, 128, &err) == COPE_OK);
+  cpp_fill_table(1, 1000, 100, rows_cpp);
+  CHECK(memcmp(rows_c, rows_cpp, sizeof rows_c) == 0);
+  CHECK(cope_fill_table(s, 0, 1, rows_c, 64, &err) == COPE_INVALID_VIEW && strstr(err.message, "row_stride (64)") != NULL);
+  CHECK(cope_fill_table(s, 0, 1, NULL, 128, &err) == COPE_NULL_DATA);
+  cope_spectrum_destroy(s);
+}
+
+int main(void) {
+  printf("cope %s, kernels %s\n", cope_version(), cope_active_isa());
+  CHECK(strncmp(cope_active_isa(), "kernels:", 8) == 0);
+  test_spectra();
+  test_errors();
+  test_apply();
+  test_unchecked();
+  test_shift();
+  test_tables();
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

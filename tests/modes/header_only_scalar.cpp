@@ -1,0 +1,7 @@
+// Header-only (the target's COPE_COMPILED_KERNELS=1 undone), built with the scalar (forced scalar) flags
+// (tests/CMakeLists.txt).
+#undef COPE_COMPILED_KERNELS
+#define COPE_COMPILED_KERNELS 0
+#define COPE_FORCE_SCALAR 1
+#define COPE_MODE_ENTRY battery_header_only_scalar
+#include "battery.hpp"
