@@ -35,3 +35,13 @@
 #define COPE_ASSERT(cond) ((void)0)
 #endif
 #endif
+
+// COPE_NOINLINE: keeps cold code (error messages, kernels_inl.hpp's copy_outside_window) out of hot
+// functions, so that the compiler's inlining budget goes where it pays.
+#if defined(__GNUC__) || defined(__clang__)
+#define COPE_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define COPE_NOINLINE __declspec(noinline)
+#else
+#define COPE_NOINLINE
+#endif

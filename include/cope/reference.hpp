@@ -13,7 +13,7 @@
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
+#include <cstddef>
 
 namespace cope {
 
@@ -21,11 +21,12 @@ namespace cope {
 inline constexpr std::int64_t reference_max_position = std::int64_t{1} << 29;
 
 namespace detail {
-// True when [a, a + n) and [b, b + n) share an element (std::less gives a total order on pointers).
+// True when [a, a + n) and [b, b + n) share an element (compared as addresses: a total order, as
+// std::less gives, without <functional>).
 template <class T>
 bool ranges_overlap(const T* a, const T* b, std::size_t n) {
-  std::less<const T*> less;
-  return less(a, b + n) && less(b, a + n);
+  const auto lo_a = reinterpret_cast<std::uintptr_t>(a), lo_b = reinterpret_cast<std::uintptr_t>(b);
+  return lo_a < lo_b + n * sizeof(T) && lo_b < lo_a + n * sizeof(T);
 }
 }  // namespace detail
 

@@ -113,23 +113,55 @@ struct gauss_legendre16 {
 // through the moments M_k(s) = integral_{-1}^{1} x^k e^{isx} dx, s = t (b - a) / 2, by the forward
 // recursion M_k = [x^k e^{isx} / (is)]_{-1}^{1} - k M_{k-1} / (is) (stable for s > k: used for s >= 20).
 // Filon's idea: the oscillation is integrated exactly, so the cost does not grow with t.
+// The monomial coefficients come from the inverse of the 9 x 9 Vandermonde matrix of the nodes, which
+// depend on nothing else: computed once, by Gauss-Jordan elimination with partial pivoting (an Eigen LU
+// here cost seconds of compile time in every unit that includes cope/analysis.hpp).
+struct chebyshev_vandermonde_inverse {
+  static constexpr std::size_t n = 9;
+  std::array<std::array<double, n>, n> inverse{};
+  chebyshev_vandermonde_inverse() {
+    std::array<std::array<double, 2 * n>, n> m{};
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = std::cos(pi * (static_cast<double>(i) + 0.5) / n);
+      double power = 1;
+      for (std::size_t k = 0; k < n; ++k, power *= x) m[i][k] = power;
+      m[i][n + i] = 1;
+    }
+    for (std::size_t col = 0; col < n; ++col) {
+      std::size_t pivot = col;
+      for (std::size_t r = col + 1; r < n; ++r)
+        if (std::abs(m[r][col]) > std::abs(m[pivot][col])) pivot = r;
+      std::swap(m[col], m[pivot]);
+      const double d = m[col][col];
+      for (double& v : m[col]) v /= d;
+      for (std::size_t r = 0; r < n; ++r) {
+        if (r == col) continue;
+        const double f = m[r][col];
+        for (std::size_t k = 0; k < 2 * n; ++k) m[r][k] -= f * m[col][k];
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t k = 0; k < n; ++k) inverse[i][k] = m[i][n + k];
+  }
+  static const chebyshev_vandermonde_inverse& get() {
+    static const chebyshev_vandermonde_inverse v;
+    return v;
+  }
+};
+
 template <class G>
 double filon_cosine_piece(const G& g, double a, double b, double t) {
-  constexpr int n = 9;
+  constexpr std::size_t n = chebyshev_vandermonde_inverse::n;
   const double m = 0.5 * (a + b), h = 0.5 * (b - a), s = h * t;
-  Eigen::Matrix<double, n, n> vandermonde;
-  Eigen::Matrix<double, n, 1> values;
-  for (int i = 0; i < n; ++i) {
-    const double x = std::cos(pi * (i + 0.5) / n);
-    values[i] = g(m + h * x);
-    double power = 1;
-    for (int k = 0; k < n; ++k, power *= x) vandermonde(i, k) = power;
-  }
-  const Eigen::Matrix<double, n, 1> c = vandermonde.partialPivLu().solve(values);
+  std::array<double, n> values{}, c{};
+  for (std::size_t i = 0; i < n; ++i) values[i] = g(m + h * std::cos(pi * (static_cast<double>(i) + 0.5) / n));
+  const auto& inverse = chebyshev_vandermonde_inverse::get().inverse;
+  for (std::size_t k = 0; k < n; ++k)
+    for (std::size_t i = 0; i < n; ++i) c[k] += inverse[k][i] * values[i];
   using cd = std::complex<double>;
   const cd is(0, s), e_plus = std::exp(cd(0, s)), e_minus = std::exp(cd(0, -s));
   cd moment = 2.0 * std::sin(s) / s, sum = c[0] * moment;
-  for (int k = 1; k < n; ++k) {
+  for (std::size_t k = 1; k < n; ++k) {
     const double minus_one_k = (k % 2 == 0) ? 1.0 : -1.0;
     moment = (e_plus - minus_one_k * e_minus) / is - static_cast<double>(k) * moment / is;
     sum += c[k] * moment;
@@ -255,12 +287,12 @@ inline result<envelope_fit> try_fit_leakage_envelope(const clip_filter& f, doubl
     fit.distances[i] = t;
     fit.envelope[i] = peak;
   }
-  Eigen::MatrixXd design(points, 2);
-  design.col(0).setOnes();
-  design.col(1) = fit.distances.log().matrix();
-  const Eigen::Vector2d coef = design.colPivHouseholderQr().solve(fit.envelope.log().matrix());
-  fit.intercept = coef[0];
-  fit.slope = coef[1];
+  // Least squares of log envelope on log t, in closed form (centred sums; a QR here cost seconds of
+  // compile time in every unit including cope/analysis.hpp).
+  const Eigen::ArrayXd x = fit.distances.log(), y = fit.envelope.log();
+  const double x_mean = x.mean(), y_mean = y.mean();
+  fit.slope = ((x - x_mean) * (y - y_mean)).sum() / (x - x_mean).square().sum();
+  fit.intercept = y_mean - fit.slope * x_mean;
   return fit;
 }
 

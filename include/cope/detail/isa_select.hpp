@@ -85,3 +85,10 @@
 #else
 #define COPE_KERNELS_API inline
 #endif
+
+// COPE_ALL_ROW_SHAPES=1: loops of their own for every row shape the kernels specialize (kernels_inl.hpp,
+// specialized_shape); 0: for rotary_dim 64 and 128 only, the others on the element-wise loops, which
+// give the same bits. cope::kernels has all; header-only units default to 0 to compile faster.
+#ifndef COPE_ALL_ROW_SHAPES
+#define COPE_ALL_ROW_SHAPES COPE_COMPILED_KERNELS
+#endif

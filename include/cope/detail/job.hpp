@@ -2,21 +2,12 @@
 // already validated. Plain data: the same type for all ISAs.
 #pragma once
 
+#include "../config.hpp"
 #include "../dtype.hpp"
 #include "../positions.hpp"
 
 #include <cstddef>
 #include <cstdint>
-
-// Keeps cold code out of the kernels' hot functions (kernels_inl.hpp: copy_outside_window), so that GCC's
-// inlining budget goes to the per-head loops.
-#if defined(__GNUC__) || defined(__clang__)
-#define COPE_NOINLINE __attribute__((noinline))
-#elif defined(_MSC_VER)
-#define COPE_NOINLINE __declspec(noinline)
-#else
-#define COPE_NOINLINE
-#endif
 
 // A hint to bring a cache line into L1 ahead of its use (kernels_inl.hpp: for_each_head). Never faults.
 #if defined(__GNUC__) || defined(__clang__)

@@ -330,8 +330,14 @@ inline void for_each_head(const head_job& job, const token_rows& rows, std::size
   Tout* out = token_out<Tout>(job, token);
   const std::ptrdiff_t in_step = job.in_head_stride, out_step = job.out_head_stride;
   const std::size_t heads = job.heads, head_dim = job.head_dim, rotary_end = rotary_offset + 2 * pairs;
-  if constexpr (::cope::dtype_of<Tin>::value == ::cope::dtype_of<Tout>::value) {
-    if (in_place(job)) {
+  // Where fv2 is wider, float32 rows in place run on fv2 and out of place on fv (rotate_heads): each
+  // instantiation then compiles only the loop it can reach.
+  constexpr bool f32_rows = ::cope::dtype_of<Tin>::value == ::cope::dtype::f32 &&
+                            ::cope::dtype_of<Tout>::value == ::cope::dtype::f32;
+  constexpr bool only_in_place = f32_rows && fv2::width > fv::width && V::width == fv2::width;
+  constexpr bool never_in_place = f32_rows && fv2::width > fv::width && V::width == fv::width;
+  if constexpr (::cope::dtype_of<Tin>::value == ::cope::dtype_of<Tout>::value && !never_in_place) {
+    if (only_in_place || in_place(job)) {
       // In place (one storage type): one pointer walks the rows.
       Tout* row_io = out + rotary_offset;
       const std::size_t row_bytes = 2 * pairs * sizeof(Tin);
@@ -361,9 +367,11 @@ inline void for_each_head(const head_job& job, const token_rows& rows, std::size
       return;
     }
   }
-  if (rotary_offset != 0 || rotary_end != head_dim)
-    copy_outside_window<V>(in, out, in_step, out_step, heads, head_dim, rotary_offset, rotary_end);
-  for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) rotate(in + rotary_offset, out + rotary_offset);
+  if constexpr (!only_in_place) {
+    if (rotary_offset != 0 || rotary_end != head_dim)
+      copy_outside_window<V>(in, out, in_step, out_step, heads, head_dim, rotary_offset, rotary_end);
+    for (std::size_t h = 0; h < heads; ++h, in += in_step, out += out_step) rotate(in + rotary_offset, out + rotary_offset);
+  }
 }
 
 template <class V, class Tin, class Tout, bool interleaved, std::size_t K>
@@ -403,8 +411,8 @@ inline void rotate_heads_in_registers(const head_job& job, const token_rows& row
 }
 
 // Interleaved rows whose duplicated angle rows do not fit the registers (head_dim 128 on 8 lanes): each
-// pair of vectors is split into its x and y parts (V::deinterleave), rotated with the rotate-half
-// arithmetic, and put back (V::interleave). cos and sin, not duplicated, then fit: 2K registers, held
+// pair of vectors is split into its x and y parts (V::deinterleave), rotated as interleaved_span rounds
+// (x' = x c - (y s), y' = y c + (x s)), and put back (V::interleave). cos and sin, not duplicated, then fit: 2K registers, held
 // across the token's heads in the lane order the split produces (V::load_in_pair_order).
 template <class V, class Tin, class Tout, std::size_t K>
 inline void interleaved_heads_by_shuffles(const head_job& job, const token_rows& rows, std::size_t pairs,
@@ -421,7 +429,7 @@ inline void interleaved_heads_by_shuffles(const head_job& job, const token_rows&
       for (std::size_t k = 0; k < K; ++k) {
         T x, y, h0 = V::load(in + 2 * k * w), h1 = V::load(in + (2 * k + 1) * w);
         V::deinterleave(h0, h1, x, y);
-        V::interleave(V::fmsub(x, vc[k], V::mul(y, vs[k])), V::fmadd(x, vs[k], V::mul(y, vc[k])), h0, h1);
+        V::interleave(V::fmsub(x, vc[k], V::mul(y, vs[k])), V::fmadd(y, vc[k], V::mul(x, vs[k])), h0, h1);
         V::store(out + 2 * k * w, h0);
         V::store(out + (2 * k + 1) * w, h1);
       }
@@ -435,8 +443,9 @@ inline void interleaved_heads_by_shuffles(const head_job& job, const token_rows&
 // y of pairs k*width .. k*width + width - 1, whose cos and sin load as they are. Rotate-half, the x and
 // the y rows are split alike and the even pairs rotated apart from the odd ones, against cos and sin in
 // that order (V::load_even_odd). Either way the angle vectors are held in registers across the token's
-// heads (2K interleaved, 4K rotate-half). The arithmetic is rotate_half_span's, x' = x c - (y s) and
-// y' = x s + (y c), so the results are the float32 kernels' (fv) rounded once to bfloat16, bit for bit.
+// heads (2K interleaved, 4K rotate-half). The arithmetic is that of the layout's element-wise loop
+// (rotate_half_span: x' = x c - (y s), y' = x s + (y c); interleaved_span: x' = x c - (y s),
+// y' = y c + (x s)), so the results are the float32 kernels' (fv) rounded once to bfloat16, bit for bit.
 template <class V, bool interleaved, std::size_t K>
 inline void bf16_heads_split(const head_job& job, const token_rows& rows, std::size_t pairs,
                              std::size_t rotary_offset) noexcept {
@@ -455,7 +464,7 @@ inline void bf16_heads_split(const head_job& job, const token_rows& rows, std::s
         for (std::size_t k = 0; k < K; ++k) {
           T x, y;
           V::split(V::load_raw(in + 2 * w * k), x, y);
-          V::store_raw(out + 2 * w * k, V::join(V::fmsub(x, vc[k], V::mul(y, vs[k])), V::fmadd(x, vs[k], V::mul(y, vc[k]))));
+          V::store_raw(out + 2 * w * k, V::join(V::fmsub(x, vc[k], V::mul(y, vs[k])), V::fmadd(y, vc[k], V::mul(x, vs[k]))));
         }
       });
     } else {
@@ -478,6 +487,16 @@ inline void bf16_heads_split(const head_job& job, const token_rows& rows, std::s
   }
 }
 
+// Which row shapes get loops of their own (K vectors per row, held in registers): all of them in
+// cope::kernels (and with COPE_ALL_ROW_SHAPES=1), else those of rotary_dim 64 and 128 (most models) and
+// only where input and output share a storage type — the rest run the element-wise loops, which round
+// alike (bit-identical results, fewer instantiations: docs/performance.md, "Build cost").
+template <class Tin, class Tout>
+constexpr bool specialized_shape(std::size_t k, std::size_t k_rotary_64, std::size_t k_rotary_128) {
+  if (COPE_ALL_ROW_SHAPES) return true;
+  return ::cope::dtype_of<Tin>::value == ::cope::dtype_of<Tout>::value && (k == k_rotary_64 || k == k_rotary_128);
+}
+
 // Every head of a block of tokens: the loop for the row shape is chosen once per block.
 template <class V, class Tin, class Tout, bool interleaved>
 inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_t pairs,
@@ -498,14 +517,37 @@ inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_
     // with 2K or 4K angle vectors held, and 8 registers left for the work.
     const std::size_t per = interleaved ? V::width : 2 * V::width, k = pairs / per;
     if (pairs % per == 0 && k * (interleaved ? 2 : 4) + 8 <= V::registers) {
+      // K per row at rotary_dim 64 and 128: pairs 32 and 64 over `per` pairs a split vector.
+      constexpr std::size_t per_c = interleaved ? V::width : 2 * V::width;
       switch (k) {
-        case 1: return bf16_heads_split<V, interleaved, 1>(job, rows, pairs, rotary_offset);
-        case 2: return bf16_heads_split<V, interleaved, 2>(job, rows, pairs, rotary_offset);
-        case 3: return bf16_heads_split<V, interleaved, 3>(job, rows, pairs, rotary_offset);
-        case 4: return bf16_heads_split<V, interleaved, 4>(job, rows, pairs, rotary_offset);
-        case 5: return bf16_heads_split<V, interleaved, 5>(job, rows, pairs, rotary_offset);
-        case 6: return bf16_heads_split<V, interleaved, 6>(job, rows, pairs, rotary_offset);
-        case 8: return bf16_heads_split<V, interleaved, 8>(job, rows, pairs, rotary_offset);
+        case 1:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(1, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 1>(job, rows, pairs, rotary_offset);
+          break;
+        case 2:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(2, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 2>(job, rows, pairs, rotary_offset);
+          break;
+        case 3:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(3, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 3>(job, rows, pairs, rotary_offset);
+          break;
+        case 4:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(4, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 4>(job, rows, pairs, rotary_offset);
+          break;
+        case 5:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(5, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 5>(job, rows, pairs, rotary_offset);
+          break;
+        case 6:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(6, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 6>(job, rows, pairs, rotary_offset);
+          break;
+        case 8:
+          if constexpr (specialized_shape<::cope::bfloat16, ::cope::bfloat16>(8, 32 / per_c, 64 / per_c))
+            return bf16_heads_split<V, interleaved, 8>(job, rows, pairs, rotary_offset);
+          break;
         default: break;
       }
     }
@@ -515,13 +557,34 @@ inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_
     // enough for cos and sin plus the working set: 2K + 6 registers.
     if (pairs % V::width == 0 && 2 * (pairs / V::width) + 6 <= V::registers) {
       switch (pairs / V::width) {
-        case 6: return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, rows, pairs, rotary_offset);
-        case 7: return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, rows, pairs, rotary_offset);
-        case 8: return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, rows, pairs, rotary_offset);
-        case 9: return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, rows, pairs, rotary_offset);
-        case 10: return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, rows, pairs, rotary_offset);
-        case 11: return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, rows, pairs, rotary_offset);
-        case 12: return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, rows, pairs, rotary_offset);
+        case 6:
+          if constexpr (specialized_shape<Tin, Tout>(6, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 6>(job, rows, pairs, rotary_offset);
+          break;
+        case 7:
+          if constexpr (specialized_shape<Tin, Tout>(7, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 7>(job, rows, pairs, rotary_offset);
+          break;
+        case 8:
+          if constexpr (specialized_shape<Tin, Tout>(8, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 8>(job, rows, pairs, rotary_offset);
+          break;
+        case 9:
+          if constexpr (specialized_shape<Tin, Tout>(9, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 9>(job, rows, pairs, rotary_offset);
+          break;
+        case 10:
+          if constexpr (specialized_shape<Tin, Tout>(10, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 10>(job, rows, pairs, rotary_offset);
+          break;
+        case 11:
+          if constexpr (specialized_shape<Tin, Tout>(11, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 11>(job, rows, pairs, rotary_offset);
+          break;
+        case 12:
+          if constexpr (specialized_shape<Tin, Tout>(12, 32 / V::width, 64 / V::width))
+            return interleaved_heads_by_shuffles<V, Tin, Tout, 12>(job, rows, pairs, rotary_offset);
+          break;
         default: break;
       }
     }
@@ -535,14 +598,37 @@ inline void rotate_heads(const head_job& job, const token_rows& rows, std::size_
     const std::size_t span = interleaved ? 2 * pairs : pairs;
     const std::size_t k = span / V::width, need = k * (interleaved ? 3 : 4);
     if (span % V::width == 0 && need <= V::registers) {
+      // K per row at rotary_dim 64 and 128: 32 and 64 pairs, or 64 and 128 interleaved dims.
+      constexpr std::size_t k64 = (interleaved ? 64 : 32) / V::width, k128 = (interleaved ? 128 : 64) / V::width;
       switch (k) {
-        case 1: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 1>(job, rows, pairs, rotary_offset);
-        case 2: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 2>(job, rows, pairs, rotary_offset);
-        case 3: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 3>(job, rows, pairs, rotary_offset);
-        case 4: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 4>(job, rows, pairs, rotary_offset);
-        case 5: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 5>(job, rows, pairs, rotary_offset);
-        case 6: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 6>(job, rows, pairs, rotary_offset);
-        case 8: return rotate_heads_in_registers<V, Tin, Tout, interleaved, 8>(job, rows, pairs, rotary_offset);
+        case 1:
+          if constexpr (specialized_shape<Tin, Tout>(1, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 1>(job, rows, pairs, rotary_offset);
+          break;
+        case 2:
+          if constexpr (specialized_shape<Tin, Tout>(2, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 2>(job, rows, pairs, rotary_offset);
+          break;
+        case 3:
+          if constexpr (specialized_shape<Tin, Tout>(3, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 3>(job, rows, pairs, rotary_offset);
+          break;
+        case 4:
+          if constexpr (specialized_shape<Tin, Tout>(4, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 4>(job, rows, pairs, rotary_offset);
+          break;
+        case 5:
+          if constexpr (specialized_shape<Tin, Tout>(5, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 5>(job, rows, pairs, rotary_offset);
+          break;
+        case 6:
+          if constexpr (specialized_shape<Tin, Tout>(6, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 6>(job, rows, pairs, rotary_offset);
+          break;
+        case 8:
+          if constexpr (specialized_shape<Tin, Tout>(8, k64, k128))
+            return rotate_heads_in_registers<V, Tin, Tout, interleaved, 8>(job, rows, pairs, rotary_offset);
+          break;
         default: break;
       }
     }

@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,24 +22,52 @@ inline std::string format_number(double v) {
   return std::string(buf, res.ptr);
 }
 
-inline void append_piece(std::string& out, std::string_view s) { out += s; }
-inline void append_piece(std::string& out, const char* s) { out += s; }
-inline void append_piece(std::string& out, const std::string& s) { out += s; }
-inline void append_piece(std::string& out, char c) { out += c; }
-inline void append_piece(std::string& out, double v) { out += format_number(v); }
-inline void append_piece(std::string& out, float v) { out += format_number(static_cast<double>(v)); }
-inline void append_piece(std::string& out, int v) { out += std::to_string(v); }
-inline void append_piece(std::string& out, long v) { out += std::to_string(v); }
-inline void append_piece(std::string& out, long long v) { out += std::to_string(v); }
-inline void append_piece(std::string& out, unsigned v) { out += std::to_string(v); }
-inline void append_piece(std::string& out, unsigned long v) { out += std::to_string(v); }
-inline void append_piece(std::string& out, unsigned long long v) { out += std::to_string(v); }
+// One piece of a message, as text: strings as they are, numbers formatted (integers exactly, doubles as
+// format_number). Every fail() call converts its pieces to these and joins them out of line, so a call
+// site costs a few stores, not an inlined string build per argument type list.
+class message_piece {
+ public:
+  message_piece(std::string_view s) noexcept : text_(s) {}  // NOLINT: implicit, the pieces of a message
+  message_piece(const char* s) noexcept : text_(s) {}  // NOLINT
+  message_piece(const std::string& s) noexcept : text_(s) {}  // NOLINT
+  message_piece(char c) noexcept : length_(1) { buffer_[0] = c; }  // NOLINT
+  message_piece(double v) noexcept { set_number(v); }  // NOLINT
+  message_piece(float v) noexcept { set_number(static_cast<double>(v)); }  // NOLINT
+  message_piece(int v) noexcept { set_integer(v); }  // NOLINT
+  message_piece(long v) noexcept { set_integer(v); }  // NOLINT
+  message_piece(long long v) noexcept { set_integer(v); }  // NOLINT
+  message_piece(unsigned v) noexcept { set_integer(v); }  // NOLINT
+  message_piece(unsigned long v) noexcept { set_integer(v); }  // NOLINT
+  message_piece(unsigned long long v) noexcept { set_integer(v); }  // NOLINT
+  std::string_view text() const noexcept { return length_ != 0 ? std::string_view(buffer_, length_) : text_; }
 
+ private:
+  template <class I>
+  COPE_NOINLINE void set_integer(I v) noexcept {
+    length_ = static_cast<std::size_t>(std::to_chars(buffer_, buffer_ + sizeof buffer_, v).ptr - buffer_);
+  }
+  COPE_NOINLINE void set_number(double v) noexcept {
+    if (std::isnan(v)) text_ = "nan";
+    else if (std::isinf(v)) text_ = v < 0 ? "-inf" : "inf";
+    else length_ = static_cast<std::size_t>(std::to_chars(buffer_, buffer_ + sizeof buffer_, v).ptr - buffer_);
+  }
+  std::string_view text_;
+  char buffer_[32];  // shortest round-trip doubles take at most 24 characters, 64-bit integers 20
+  std::size_t length_ = 0;
+};
+
+COPE_NOINLINE inline status fail_joined(errc code, const message_piece* pieces, std::size_t count) {
+  std::string message;
+  for (std::size_t i = 0; i < count; ++i) message += pieces[i].text();
+  return status(code, std::move(message));
+}
+
+// A failed status whose message is the pieces joined: fail(errc::invalid_base, ctx, ": rope_theta (",
+// value, ") must be ...").
 template <class... Pieces>
 status fail(errc code, const Pieces&... pieces) {
-  std::string message;
-  (append_piece(message, pieces), ...);
-  return status(code, std::move(message));
+  const message_piece joined[] = {message_piece(pieces)...};
+  return fail_joined(code, joined, sizeof...(Pieces));
 }
 
 // "<ctx>: <name> (<value>) must be finite and positive"
