@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
-#include "support/json.hpp"
 
 #include <algorithm>
 #include <cmath>

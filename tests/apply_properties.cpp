@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
-#include "support/json.hpp"
+#include "support/golden.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -143,29 +143,29 @@ TEST_CASE("properties: zero-frequency (clipped) pairs pass through unchanged") {
 }
 
 TEST_CASE("tables: rows match the golden exact_cos / exact_sin up to position 1e6") {
-  const cope_test::json data = cope_test::json::parse_file(COPE_REFERENCE_JSON);
-  for (const cope_test::json& c : data["cases"].array()) {
-    INFO(c["name"].string());
+  const cope_test::json& data = cope_test::golden();
+  for (const cope_test::json& c : data.at("cases")) {
+    INFO(c.at("name").get<std::string>());
     cope::spectrum s;  // exactly the reference's inv_freq
-    for (const cope_test::json& v : c["inv_freq"].array()) {
-      s.inv_freq.push_back(static_cast<float>(v.number()));
-      s.inv_freq_f64.push_back(v.number());
+    for (const cope_test::json& v : c.at("inv_freq")) {
+      s.inv_freq.push_back(static_cast<float>(v.get<double>()));
+      s.inv_freq_f64.push_back(v.get<double>());
     }
     s.rotary_dim = 2 * s.pairs();
     s.head_dim = s.rotary_dim;
-    s.attention_factor = c["attention_factor"].number();
+    s.attention_factor = c.at("attention_factor").get<double>();
     const std::size_t n = s.inv_freq.size();
     std::vector<float> row(2 * n);
-    const auto& positions = c["positions"].array();
+    const cope_test::json& positions = c.at("positions");
     for (std::size_t i = 0; i < positions.size(); ++i) {
-      const auto p = static_cast<std::int64_t>(positions[i].number());
+      const auto p = static_cast<std::int64_t>(positions[i].get<double>());
       cope::fill_table(s, p, 1, row.data(), static_cast<std::ptrdiff_t>(2 * n));
       for (std::size_t j = 0; j < n; ++j) {
         INFO("position " << p << " pair " << j);
         // One float32 rounding of values of magnitude <= attention_factor: at most 2^-24 of it.
         const double tol = 0x1p-24 * s.attention_factor;
-        CHECK(std::abs(row[j] - c["exact_cos"][i][j].number()) <= tol);
-        CHECK(std::abs(row[n + j] - c["exact_sin"][i][j].number()) <= tol);
+        CHECK(std::abs(row[j] - c.at("exact_cos")[i][j].get<double>()) <= tol);
+        CHECK(std::abs(row[n + j] - c.at("exact_sin")[i][j].get<double>()) <= tol);
       }
       // On the fly uses the same angles: rotating (1, 0) in every pair gives the table row.
       std::vector<float> x(2 * n, 0.0f);

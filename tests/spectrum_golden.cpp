@@ -24,21 +24,21 @@ using cope_test::json;
 void check_bit_identical(const json& c) {
   auto s = cope_test::spectrum_of(c, cope::compat::torch_cpu_math());
   REQUIRE(s.ok());
-  const std::size_t pairs = c["inv_freq_f32_bits"].size();
+  const std::size_t pairs = c.at("inv_freq_f32_bits").size();
   REQUIRE(s->inv_freq.size() == pairs);
   REQUIRE(s->rotary_dim == static_cast<int>(2 * pairs));
   for (std::size_t j = 0; j < pairs; ++j) {
-    INFO("pair " << j << ": got " << s->inv_freq[j] << ", reference " << c["inv_freq"][j].number());
+    INFO("pair " << j << ": got " << s->inv_freq[j] << ", reference " << c.at("inv_freq")[j].get<double>());
     CHECK(cope_test::bits_of(s->inv_freq[j]) == cope_test::expected_bits(c, j));
   }
-  const double reference = c["attention_factor"].number();
+  const double reference = c.at("attention_factor").get<double>();
   CHECK(std::abs(s->attention_factor - reference) <= 1e-15 * std::abs(reference));
   // The double spectrum is the same formula without float32 rounding: a few 1e-7 of the unclipped
   // frequency (a float32 CoPE weight carries an absolute, not relative, rounding error).
   auto unclipped = cope_test::generator_spectrum_of(c, cope::compat::torch_cpu_math());
   REQUIRE(unclipped.ok());
   for (std::size_t j = 0; j < pairs; ++j)
-    CHECK(std::abs(s->inv_freq_f64[j] - c["inv_freq"][j].number()) <= 5e-7 * unclipped->inv_freq_f64[j]);
+    CHECK(std::abs(s->inv_freq_f64[j] - c.at("inv_freq")[j].get<double>()) <= 5e-7 * unclipped->inv_freq_f64[j]);
 }
 
 void check_portable(const json& c) {
@@ -64,9 +64,9 @@ void check_angles(const json& c) {
   auto s = cope_test::spectrum_of(c, cope::compat::torch_cpu_math());
   REQUIRE(s.ok());
   const int pairs = s->pairs();
-  const auto& positions = c["positions"].array();
+  const json& positions = c.at("positions");
   for (std::size_t i = 0; i < positions.size(); ++i) {
-    const auto position = static_cast<std::int64_t>(positions[i].number());
+    const auto position = static_cast<std::int64_t>(positions[i].get<double>());
     for (int j = 0; j < pairs; ++j) {
       // Rotating the unit vector of pair j (rotate-half) gives (cos a, sin a) * attention_factor.
       std::vector<double> x(static_cast<std::size_t>(s->rotary_dim), 0.0), y(x.size());
@@ -75,8 +75,8 @@ void check_angles(const json& c) {
                                          y.data(), s->rotary_dim)
                   .ok());
       INFO("position " << position << " pair " << j);
-      CHECK(std::abs(y[static_cast<std::size_t>(j)] - c["exact_cos"][i][static_cast<std::size_t>(j)].number()) <= 1e-15);
-      CHECK(std::abs(y[static_cast<std::size_t>(j + pairs)] - c["exact_sin"][i][static_cast<std::size_t>(j)].number()) <=
+      CHECK(std::abs(y[static_cast<std::size_t>(j)] - c.at("exact_cos")[i][static_cast<std::size_t>(j)].get<double>()) <= 1e-15);
+      CHECK(std::abs(y[static_cast<std::size_t>(j + pairs)] - c.at("exact_sin")[i][static_cast<std::size_t>(j)].get<double>()) <=
             1e-15);
     }
   }
@@ -95,9 +95,9 @@ int main(int argc, char* argv[]) {
   static std::deque<std::string> names;  // Catch keeps StringRefs to the names
   const std::pair<const char*, void (*)(const json&)> kinds[] = {
       {"", &check_bit_identical}, {" (portable)", &check_portable}, {" (angles)", &check_angles}};
-  for (const json& c : cope_test::golden()["cases"].array()) {
+  for (const json& c : cope_test::golden().at("cases")) {
     for (const auto& [suffix, check] : kinds) {
-      names.push_back(c["name"].string() + suffix);
+      names.push_back(c.at("name").get<std::string>() + suffix);
       Catch::getMutableRegistryHub().registerTest(Catch::makeTestCase(
           new golden_case(c, check), "", Catch::NameAndTags{names.back(), "[golden]"}, CATCH_INTERNAL_LINEINFO));
     }
