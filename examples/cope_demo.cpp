@@ -267,8 +267,8 @@ struct leakage_summary {
 
 leakage_summary leakage_of(const cope::spectrum& rope, int n) {
   leakage_summary l;
-  l.hard = checked(an::try_clip_filter(rope, n, cope::clip_kind::hard));
-  l.cope = checked(an::try_clip_filter(rope, n, cope::clip_kind::cope));
+  l.hard = checked(an::try_make_clip_filter(rope, n, cope::clip_kind::hard));
+  l.cope = checked(an::try_make_clip_filter(rope, n, cope::clip_kind::cope));
   l.hard_fit = checked(an::try_fit_leakage_envelope(l.hard));
   l.cope_fit = checked(an::try_fit_leakage_envelope(l.cope));
   const an::continuum_spectrum c = checked(an::try_continuum_of(rope));
@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
     const options o = parse(argc, argv);
     const cope::spectrum rope =
         checked(cope::try_make_spectrum(o.rope, o.head_dim, o.max_position_embeddings, o.seq_len));
-    const an::spectrum_facts facts = checked(an::try_spectrum_facts(rope, o.training_length, o.n));
+    const an::spectrum_facts facts = checked(an::try_make_spectrum_facts(rope, o.training_length, o.n));
 
     std::printf("CoPE report: rope_type %s, head_dim %d (rotary_dim %d), rope_theta %g, training length %g, n = %d\n",
                 rope.rope_type.c_str(), rope.head_dim, rope.rotary_dim, o.rope.rope_theta, o.training_length, o.n);

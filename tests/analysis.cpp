@@ -247,12 +247,12 @@ TEST_CASE("analysis: bad input gets a specific error", "[analysis]") {
   REQUIRE_FALSE(bad_samples);
   CHECK(bad_samples.error().message() == "semantic_decay_monte_carlo: samples (1) must be at least 2");
 
-  auto clipped = cope::analysis::try_clip_filter(p.cope, 20, cope::clip_kind::hard);
+  auto clipped = cope::analysis::try_make_clip_filter(p.cope, 20, cope::clip_kind::hard);
   REQUIRE_FALSE(clipped);
   CHECK(clipped.error().code() == cope::errc::invalid_clip);
   CHECK(clipped.error().message() ==
         "clip_filter: the spectrum is already clipped (cope, n = 20); pass the unclipped one");
-  auto big_n = cope::analysis::try_clip_filter(p.rope, 64, cope::clip_kind::cope);
+  auto big_n = cope::analysis::try_make_clip_filter(p.rope, 64, cope::clip_kind::cope);
   REQUIRE_FALSE(big_n);
   CHECK(big_n.error().message() ==
         "clip_filter: n (64) must be in [2, 63]: a taper needs two pairs and hard clipping a kept pair above the cutoff");
@@ -270,10 +270,10 @@ TEST_CASE("analysis: bad input gets a specific error", "[analysis]") {
   CHECK(too_far.error().code() == cope::errc::invalid_argument);
   CHECK(too_far.error().message().rfind("leakage_kernel: distances[0] (1e+14) times the highest frequency (", 0) == 0);
 
-  auto bad_len = cope::analysis::try_spectrum_facts(p.rope, -1, 20);
+  auto bad_len = cope::analysis::try_make_spectrum_facts(p.rope, -1, 20);
   REQUIRE_FALSE(bad_len);
   CHECK(bad_len.error().code() == cope::errc::invalid_length);
-  auto bad_n = cope::analysis::try_spectrum_facts(p.rope, 65536, 65);
+  auto bad_n = cope::analysis::try_make_spectrum_facts(p.rope, 65536, 65);
   REQUIRE_FALSE(bad_n);
   CHECK(bad_n.error().code() == cope::errc::invalid_clip);
 }

@@ -53,7 +53,7 @@ struct clip_filter {
   double highest_edge() const noexcept { return kind == clip_kind::hard ? cutoff : theta_onset; }
 };
 
-inline result<clip_filter> try_clip_filter(const spectrum& rope, int n, clip_kind kind) {
+inline result<clip_filter> try_make_clip_filter(const spectrum& rope, int n, clip_kind kind) {
   const char* ctx = "clip_filter";
   if (kind == clip_kind::none)
     return ::cope::detail::fail(errc::invalid_clip, ctx, ": kind must be hard or cope");
@@ -362,10 +362,22 @@ inline double ringing_measure(const Eigen::ArrayXd& curve) {
 
 #if COPE_EXCEPTIONS
 inline clip_filter make_clip_filter(const spectrum& rope, int n, clip_kind kind) {
-  return ::cope::detail::value_or_throw(try_clip_filter(rope, n, kind));
+  return ::cope::detail::value_or_throw(try_make_clip_filter(rope, n, kind));
 }
 inline envelope_fit fit_leakage_envelope(const clip_filter& f, double t_begin = 0, double t_end = 0, int points = 16) {
   return ::cope::detail::value_or_throw(try_fit_leakage_envelope(f, t_begin, t_end, points));
+}
+inline Eigen::ArrayXd leakage_kernel(const clip_filter& f, const Eigen::ArrayXd& distances) {
+  return ::cope::detail::value_or_throw(try_leakage_kernel(f, distances));
+}
+inline continuum_spectrum continuum_of(const spectrum& rope) {
+  return ::cope::detail::value_or_throw(try_continuum_of(rope));
+}
+inline Eigen::ArrayXd continuum_signal(const continuum_spectrum& c, const Eigen::ArrayXd& distances) {
+  return ::cope::detail::value_or_throw(try_continuum_signal(c, distances));
+}
+inline Eigen::ArrayXd leakage_error(const clip_filter& f, const continuum_spectrum& c, const Eigen::ArrayXd& distances) {
+  return ::cope::detail::value_or_throw(try_leakage_error(f, c, distances));
 }
 #endif
 

@@ -39,7 +39,7 @@ struct spectrum_facts {
 // The critical dimension counted on the spectrum's own periods, so it holds for every rope type
 // (linear, YaRN, ... shift periods); for plain RoPE it equals the closed form
 // try_critical_dimension(L, d, base) = 2 ceil((d/2) log_b(L / 2 pi)) (tests/analysis.cpp checks both).
-inline result<spectrum_facts> try_spectrum_facts(const spectrum& rope, double training_length, int n) {
+inline result<spectrum_facts> try_make_spectrum_facts(const spectrum& rope, double training_length, int n) {
   const char* ctx = "spectrum_facts";
   if (rope.clip != clip_kind::none)
     return ::cope::detail::fail(errc::invalid_clip, ctx, ": the spectrum is already clipped (", to_string(rope.clip),
@@ -81,7 +81,7 @@ inline result<spectrum_facts> try_spectrum_facts(const spectrum& rope, double tr
 
 #if COPE_EXCEPTIONS
 inline spectrum_facts make_spectrum_facts(const spectrum& rope, double training_length, int n) {
-  return ::cope::detail::value_or_throw(try_spectrum_facts(rope, training_length, n));
+  return ::cope::detail::value_or_throw(try_make_spectrum_facts(rope, training_length, n));
 }
 #endif
 

@@ -21,6 +21,17 @@ namespace cope::detail {
 // The kernels keep each token's angle rows on the stack: at most 512 pairs (rotary_dim 1024).
 inline constexpr std::size_t max_pairs = 512;
 
+// The storage pairs (in, out) the kernels implement, the one list: the checked layer accepts exactly
+// these (validate.hpp), and select_heads (kernels_inl.hpp) has a loop for each.
+struct storage_pair {
+  dtype in, out;
+};
+inline constexpr storage_pair supported_storage[] = {{dtype::f32, dtype::f32},
+                                                     {dtype::f16, dtype::f16},
+                                                     {dtype::bf16, dtype::bf16},
+                                                     {dtype::f32, dtype::f16},
+                                                     {dtype::f32, dtype::bf16}};
+
 struct head_job {
   const void* in = nullptr;
   void* out = nullptr;

@@ -656,6 +656,8 @@ inline heads_fn select_heads(::cope::dtype in, ::cope::dtype out) noexcept {
   if (in == dtype::bf16 && out == dtype::bf16) return &rotate_heads<fv2, bfloat16, bfloat16, interleaved>;
   if (in == dtype::f32 && out == dtype::f16) return &rotate_heads<fv, float, float16, interleaved>;
   if (in == dtype::f32 && out == dtype::bf16) return &rotate_heads<fv, float, bfloat16, interleaved>;
+  static_assert(sizeof(::cope::detail::supported_storage) / sizeof(::cope::detail::supported_storage[0]) == 5,
+                "select_heads has a loop for each pair of detail/job.hpp's supported_storage");
   return nullptr;  // rejected by the checked layer
 }
 

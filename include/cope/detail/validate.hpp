@@ -91,7 +91,9 @@ inline status check_view(const char* name, const const_tensor_view& v, std::size
 }
 
 inline bool supported_types(dtype in, dtype out) {
-  return in == out || (in == dtype::f32 && (out == dtype::f16 || out == dtype::bf16));
+  for (const storage_pair& p : supported_storage)
+    if (p.in == in && p.out == out) return true;
+  return false;
 }
 
 inline status check_pair(const char* in_name, const const_tensor_view& in, const char* out_name,
