@@ -18,6 +18,8 @@
 
 namespace cope::detail {
 // Compiled once per choice of kernels, like them (scalar code vectorizes differently under other flags).
+// The checks stay out of line (COPE_NOINLINE): one copy each, shared by every entry point, instead of
+// one inlined per caller — their cost is per call, not per element.
 inline namespace COPE_API_NAMESPACE {
 
 constexpr const char* ctx = "apply_rope";
@@ -57,7 +59,7 @@ inline bool disjoint(const grid& a, const grid& b) {
   return rows_disjoint && hi - lo <= a_stride;
 }
 
-inline status check_view(const char* name, const const_tensor_view& v, std::size_t window_end, const char* where = ctx) {
+COPE_NOINLINE inline status check_view(const char* name, const const_tensor_view& v, std::size_t window_end, const char* where = ctx) {
   if (v.data == nullptr) return fail(errc::null_data, where, ": ", name, " is null");
   if (v.heads == 0 || v.head_dim == 0)
     return fail(errc::invalid_view, where, ": ", name, " has ", v.heads, " heads of head_dim ", v.head_dim,
@@ -96,7 +98,7 @@ inline bool supported_types(dtype in, dtype out) {
   return false;
 }
 
-inline status check_pair(const char* in_name, const const_tensor_view& in, const char* out_name,
+COPE_NOINLINE inline status check_pair(const char* in_name, const const_tensor_view& in, const char* out_name,
                          const tensor_view& out, std::size_t window_end) {
   if (auto st = check_view(in_name, in, window_end); !st) return st;
   const bool same_view = out.data == in.data && out.type == in.type && out.tokens == in.tokens &&
@@ -122,7 +124,7 @@ inline status check_pair(const char* in_name, const const_tensor_view& in, const
   return {};
 }
 
-inline status check_positions(const rope_args& a, std::size_t tokens, std::int64_t last, const char* limit_name) {
+COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t tokens, std::int64_t last, const char* limit_name) {
   const std::size_t end = a.token_end == all_tokens ? tokens : a.token_end;
   if (a.token_begin > end || end > tokens)
     return fail(errc::invalid_position, ctx, ": token range [", a.token_begin, ", ", end, ") is not within the ",
@@ -191,7 +193,7 @@ inline status check_positions(const rope_args& a, std::size_t tokens, std::int64
 }
 
 // Everything but the angle source, which the caller has checked.
-inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
+COPE_NOINLINE inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
   const std::size_t window_end = a.rotary_offset + 2 * pairs;
   if (auto st = check_pair("q", a.q, "q_out", a.q_out, window_end); !st) return st;
   const bool has_k = a.k.data != nullptr || a.k_out.data != nullptr;
@@ -208,7 +210,7 @@ inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t las
   return {};
 }
 
-inline status check_table(const table_view& t, const char* where = ctx) {
+COPE_NOINLINE inline status check_table(const table_view& t, const char* where = ctx) {
   if (t.data == nullptr) return fail(errc::null_data, where, ": the table is null");
   if (t.pairs == 0 || 2 * t.pairs > max_rotary_dim)
     return fail(errc::invalid_dimension, where, ": the table has ", t.pairs, " pairs; rotary_dim must be in [2, ",
@@ -251,7 +253,7 @@ inline status check_spectrum_for_angles(const char* where, const spectrum& s) {
 
 
 // shift_keys: the cache view (rotated in place), the token range and each delta, |delta| <= last.
-inline status check_shift(const shift_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
+COPE_NOINLINE inline status check_shift(const shift_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
   const char* where = "shift_keys";
   if (auto st = check_view("k", a.k, a.rotary_offset + 2 * pairs, where); !st) return st;
   const std::size_t tokens = a.k.tokens, end = a.token_end == all_tokens ? tokens : a.token_end;
