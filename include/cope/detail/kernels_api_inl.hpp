@@ -91,7 +91,7 @@ COPE_KERNELS_API status try_apply_rope(const table_view& table, const rope_args&
 }
 
 COPE_KERNELS_API status try_apply_rope(const spectrum& s, const rope_args& args) {
-  if (auto st = detail::check_spectrum_for_angles(detail::ctx, s); !st) return st;
+  if (auto st = detail::check_spectrum_for_angles(detail::apply_ctx, s); !st) return st;
   if (auto st = detail::check_args(args, s.inv_freq.size(), max_position, "the largest exact position"); !st)
     return st;
   detail::run_apply(detail::spectrum_job(s), args);

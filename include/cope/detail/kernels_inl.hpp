@@ -334,8 +334,9 @@ inline void for_each_head(const head_job& job, const token_rows& rows, std::size
   // instantiation then compiles only the loop it can reach.
   constexpr bool f32_rows = ::cope::dtype_of<Tin>::value == ::cope::dtype::f32 &&
                             ::cope::dtype_of<Tout>::value == ::cope::dtype::f32;
-  constexpr bool only_in_place = f32_rows && fv2::width > fv::width && V::width == fv2::width;
-  constexpr bool never_in_place = f32_rows && fv2::width > fv::width && V::width == fv::width;
+  constexpr bool split = f32_rows && !std::is_same_v<fv, fv2>;
+  constexpr bool only_in_place = split && std::is_same_v<V, fv2>;
+  constexpr bool never_in_place = split && std::is_same_v<V, fv>;
   if constexpr (::cope::dtype_of<Tin>::value == ::cope::dtype_of<Tout>::value && !never_in_place) {
     if (only_in_place || in_place(job)) {
       // In place (one storage type): one pointer walks the rows.

@@ -22,7 +22,7 @@ namespace cope::detail {
 // one inlined per caller — their cost is per call, not per element.
 inline namespace COPE_API_NAMESPACE {
 
-constexpr const char* ctx = "apply_rope";
+constexpr const char* apply_ctx = "apply_rope";
 
 
 struct grid {  // a view's geometry in bytes
@@ -59,7 +59,7 @@ inline bool disjoint(const grid& a, const grid& b) {
   return rows_disjoint && hi - lo <= a_stride;
 }
 
-COPE_NOINLINE inline status check_view(const char* name, const const_tensor_view& v, std::size_t window_end, const char* where = ctx) {
+COPE_NOINLINE inline status check_view(const char* name, const const_tensor_view& v, std::size_t window_end, const char* where = apply_ctx) {
   if (v.data == nullptr) return fail(errc::null_data, where, ": ", name, " is null");
   if (v.heads == 0 || v.head_dim == 0)
     return fail(errc::invalid_view, where, ": ", name, " has ", v.heads, " heads of head_dim ", v.head_dim,
@@ -107,19 +107,19 @@ COPE_NOINLINE inline status check_pair(const char* in_name, const const_tensor_v
   if (same_view) return {};  // exactly in place: the view just checked
   if (auto st = check_view(out_name, out, window_end); !st) return st;
   if (out.tokens != in.tokens || out.heads != in.heads || out.head_dim != in.head_dim)
-    return fail(errc::invalid_view, ctx, ": ", out_name, " is [", out.tokens, ", ", out.heads, ", ", out.head_dim,
+    return fail(errc::invalid_view, apply_ctx, ": ", out_name, " is [", out.tokens, ", ", out.heads, ", ", out.head_dim,
                 "] but ", in_name, " is [", in.tokens, ", ", in.heads, ", ", in.head_dim, "]");
   if (!supported_types(in.type, out.type))
-    return fail(errc::invalid_view, ctx, ": ", in_name, " (", to_string(in.type), ") to ", out_name, " (",
+    return fail(errc::invalid_view, apply_ctx, ": ", in_name, " (", to_string(in.type), ") to ", out_name, " (",
                 to_string(out.type), ") is not supported: same type, or f32 to f16 / bf16");
   if (out.data == in.data) {
     if (out.type != in.type || out.token_stride != in.token_stride || out.head_stride != in.head_stride)
-      return fail(errc::invalid_aliasing, ctx, ": ", out_name, " starts at ", in_name,
+      return fail(errc::invalid_aliasing, apply_ctx, ": ", out_name, " starts at ", in_name,
                   " but differs in type or strides; in place needs the same view");
     return {};
   }
   if (!disjoint(grid_of(in), grid_of(out)))
-    return fail(errc::invalid_aliasing, ctx, ": ", in_name, " and ", out_name,
+    return fail(errc::invalid_aliasing, apply_ctx, ": ", in_name, " and ", out_name,
                 " overlap without being the same view (in place)");
   return {};
 }
@@ -127,12 +127,12 @@ COPE_NOINLINE inline status check_pair(const char* in_name, const const_tensor_v
 COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t tokens, std::int64_t last, const char* limit_name) {
   const std::size_t end = a.token_end == all_tokens ? tokens : a.token_end;
   if (a.token_begin > end || end > tokens)
-    return fail(errc::invalid_position, ctx, ": token range [", a.token_begin, ", ", end, ") is not within the ",
+    return fail(errc::invalid_position, apply_ctx, ": token range [", a.token_begin, ", ", end, ") is not within the ",
                 tokens, " tokens");
   auto check_one = [&](const char* what, std::size_t i, std::int64_t p) -> status {
-    if (p < 0) return fail(errc::invalid_position, ctx, ": ", what, "[", i, "] (", static_cast<long long>(p), ") is negative");
+    if (p < 0) return fail(errc::invalid_position, apply_ctx, ": ", what, "[", i, "] (", static_cast<long long>(p), ") is negative");
     if (p > last)
-      return fail(errc::invalid_position, ctx, ": ", what, "[", i, "] (", static_cast<long long>(p), ") is beyond ",
+      return fail(errc::invalid_position, apply_ctx, ": ", what, "[", i, "] (", static_cast<long long>(p), ") is beyond ",
                   limit_name, " (", static_cast<long long>(last), ")");
     return {};
   };
@@ -140,16 +140,16 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
   switch (pos.kind) {
     case position_kind::offset:
       if (pos.start < 0)
-        return fail(errc::invalid_position, ctx, ": start position (", static_cast<long long>(pos.start), ") is negative");
+        return fail(errc::invalid_position, apply_ctx, ": start position (", static_cast<long long>(pos.start), ") is negative");
       if (end > a.token_begin && pos.start > last - static_cast<std::int64_t>(end - 1))
-        return fail(errc::invalid_position, ctx, ": start position (", static_cast<long long>(pos.start), ") + token ",
+        return fail(errc::invalid_position, apply_ctx, ": start position (", static_cast<long long>(pos.start), ") + token ",
                     end - 1, " is beyond ", limit_name, " (", static_cast<long long>(last), ")");
       return {};
     case position_kind::ids_i32:
     case position_kind::ids_i64: {
-      if (pos.ids == nullptr) return fail(errc::null_data, ctx, ": position_ids is null");
+      if (pos.ids == nullptr) return fail(errc::null_data, apply_ctx, ": position_ids is null");
       if (pos.count != tokens)
-        return fail(errc::invalid_position, ctx, ": position_ids has ", pos.count, " entries for ", tokens, " tokens");
+        return fail(errc::invalid_position, apply_ctx, ": position_ids has ", pos.count, " entries for ", tokens, " tokens");
       for (std::size_t t = a.token_begin; t < end; ++t) {
         const std::int64_t p = pos.kind == position_kind::ids_i32 ? static_cast<const std::int32_t*>(pos.ids)[t]
                                                                   : static_cast<const std::int64_t*>(pos.ids)[t];
@@ -160,8 +160,8 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
     case position_kind::ragged_i32:
     case position_kind::ragged_i64: {
       if (pos.indptr == nullptr || pos.request_offsets == nullptr)
-        return fail(errc::null_data, ctx, ": ragged ", pos.indptr == nullptr ? "indptr" : "request_offsets", " is null");
-      if (pos.requests == 0) return fail(errc::invalid_position, ctx, ": a ragged batch needs at least one request");
+        return fail(errc::null_data, apply_ctx, ": ragged ", pos.indptr == nullptr ? "indptr" : "request_offsets", " is null");
+      if (pos.requests == 0) return fail(errc::invalid_position, apply_ctx, ": a ragged batch needs at least one request");
       const bool i32 = pos.kind == position_kind::ragged_i32;
       auto indptr = [&](std::size_t r) -> std::int64_t {
         return i32 ? static_cast<const std::int32_t*>(pos.indptr)[r] : static_cast<const std::int64_t*>(pos.indptr)[r];
@@ -171,25 +171,25 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
                    : static_cast<const std::int64_t*>(pos.request_offsets)[r];
       };
       if (indptr(0) != 0)
-        return fail(errc::invalid_position, ctx, ": indptr[0] (", static_cast<long long>(indptr(0)), ") must be 0");
+        return fail(errc::invalid_position, apply_ctx, ": indptr[0] (", static_cast<long long>(indptr(0)), ") must be 0");
       if (indptr(pos.requests) != static_cast<std::int64_t>(tokens))
-        return fail(errc::invalid_position, ctx, ": indptr[", pos.requests, "] (",
+        return fail(errc::invalid_position, apply_ctx, ": indptr[", pos.requests, "] (",
                     static_cast<long long>(indptr(pos.requests)), ") must equal the number of tokens (", tokens, ")");
       for (std::size_t r = 0; r < pos.requests; ++r) {
         const std::int64_t length = indptr(r + 1) - indptr(r);
         if (length < 0)
-          return fail(errc::invalid_position, ctx, ": indptr decreases at request ", r, " (",
+          return fail(errc::invalid_position, apply_ctx, ": indptr decreases at request ", r, " (",
                       static_cast<long long>(indptr(r)), " then ", static_cast<long long>(indptr(r + 1)), ")");
         if (auto st = check_one("request_offsets", r, offset(r)); !st) return st;
         if (length > 0 && offset(r) > last - (length - 1))
-          return fail(errc::invalid_position, ctx, ": request ", r, " reaches position ",
+          return fail(errc::invalid_position, apply_ctx, ": request ", r, " reaches position ",
                       static_cast<long long>(offset(r) + length - 1), ", beyond ", limit_name, " (",
                       static_cast<long long>(last), ")");
       }
       return {};
     }
   }
-  return fail(errc::invalid_position, ctx, ": unknown position kind");
+  return fail(errc::invalid_position, apply_ctx, ": unknown position kind");
 }
 
 // Everything but the angle source, which the caller has checked.
@@ -200,17 +200,17 @@ COPE_NOINLINE inline status check_args(const rope_args& a, std::size_t pairs, st
   if (has_k) {
     if (auto st = check_pair("k", a.k, "k_out", a.k_out, window_end); !st) return st;
     if (a.k.tokens != a.q.tokens)
-      return fail(errc::invalid_view, ctx, ": k has ", a.k.tokens, " tokens but q has ", a.q.tokens);
+      return fail(errc::invalid_view, apply_ctx, ": k has ", a.k.tokens, " tokens but q has ", a.q.tokens);
     const grid q = grid_of(a.q), q_out = grid_of(a.q_out), k = grid_of(a.k), k_out = grid_of(a.k_out);
     if (!disjoint(q_out, k_out) || !disjoint(q_out, k) || !disjoint(k_out, q))
-      return fail(errc::invalid_aliasing, ctx, ": q and k views overlap");
+      return fail(errc::invalid_aliasing, apply_ctx, ": q and k views overlap");
   }
   if (auto st = check_positions(a, a.q.tokens, last, limit_name); !st) return st;
 
   return {};
 }
 
-COPE_NOINLINE inline status check_table(const table_view& t, const char* where = ctx) {
+COPE_NOINLINE inline status check_table(const table_view& t, const char* where = apply_ctx) {
   if (t.data == nullptr) return fail(errc::null_data, where, ": the table is null");
   if (t.pairs == 0 || 2 * t.pairs > max_rotary_dim)
     return fail(errc::invalid_dimension, where, ": the table has ", t.pairs, " pairs; rotary_dim must be in [2, ",
