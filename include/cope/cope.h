@@ -32,6 +32,10 @@
 extern "C" {
 #endif
 
+/* Every enum below has a *_FORCE_INT32 member, not a value to pass: it gives the type the range of every
+ * int32 (as Vulkan's *_MAX_ENUM does), so that an out-of-range value from C or another language is
+ * checked and reported (COPE_INVALID_VIEW, COPE_INVALID_ARGUMENT, ...) rather than undefined. */
+
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 /* The same codes, in the same order, as cope::errc (cope/error.hpp), plus out of memory. */
@@ -52,7 +56,8 @@ typedef enum cope_status {
   COPE_OVERLAPPING_VIEWS = 13,
   COPE_INVALID_ALIASING = 14,
   COPE_INVALID_ARGUMENT = 15,
-  COPE_OUT_OF_MEMORY = 16
+  COPE_OUT_OF_MEMORY = 16,
+  COPE_STATUS_FORCE_INT32 = INT32_MIN /* not a status (see above) */
 } cope_status;
 
 #define COPE_ERROR_MESSAGE_SIZE 512
@@ -105,7 +110,7 @@ COPE_C_API void cope_rope_parameters_init(cope_rope_parameters* p);
 COPE_C_API cope_status cope_spectrum_create(const cope_rope_parameters* p, int head_dim, cope_spectrum** out,
                                             cope_error* err);
 
-typedef enum cope_clip_kind { COPE_CLIP_COPE = 1, COPE_CLIP_HARD = 2 } cope_clip_kind;
+typedef enum cope_clip_kind { COPE_CLIP_COPE = 1, COPE_CLIP_HARD = 2, COPE_CLIP_KIND_FORCE_INT32 = INT32_MIN } cope_clip_kind;
 
 /* A new spectrum: s with its n lowest-frequency pairs clipped (CoPE's raised-cosine taper or HardClip). */
 COPE_C_API cope_status cope_spectrum_clip(const cope_spectrum* s, cope_clip_kind kind, int n, cope_spectrum** out,
@@ -145,7 +150,7 @@ COPE_C_API cope_status cope_fill_table(const cope_spectrum* s, int64_t first, in
 
 /* ---- q and k ------------------------------------------------------------------------------- */
 
-typedef enum cope_dtype { COPE_F32 = 0, COPE_F16 = 1, COPE_BF16 = 2 } cope_dtype;
+typedef enum cope_dtype { COPE_F32 = 0, COPE_F16 = 1, COPE_BF16 = 2, COPE_DTYPE_FORCE_INT32 = INT32_MIN } cope_dtype;
 
 /* A strided [tokens, heads, head_dim] view; each head's row of head_dim elements is contiguous. */
 typedef struct cope_view {
@@ -167,7 +172,8 @@ typedef enum cope_position_kind {
   COPE_POSITIONS_IDS_I32 = 1,    /* token t at ids[t]; count ids */
   COPE_POSITIONS_IDS_I64 = 2,
   COPE_POSITIONS_RAGGED_I32 = 3, /* request r owns tokens [indptr[r], indptr[r+1]) at request_offsets[r] + 0, 1, ... */
-  COPE_POSITIONS_RAGGED_I64 = 4
+  COPE_POSITIONS_RAGGED_I64 = 4,
+  COPE_POSITION_KIND_FORCE_INT32 = INT32_MIN
 } cope_position_kind;
 
 typedef struct cope_positions {
@@ -180,8 +186,8 @@ typedef struct cope_positions {
   size_t requests;
 } cope_positions;
 
-typedef enum cope_layout { COPE_ROTATE_HALF = 0, COPE_INTERLEAVED = 1 } cope_layout;
-typedef enum cope_direction { COPE_FORWARD = 0, COPE_INVERSE = 1 } cope_direction;
+typedef enum cope_layout { COPE_ROTATE_HALF = 0, COPE_INTERLEAVED = 1, COPE_LAYOUT_FORCE_INT32 = INT32_MIN } cope_layout;
+typedef enum cope_direction { COPE_FORWARD = 0, COPE_INVERSE = 1, COPE_DIRECTION_FORCE_INT32 = INT32_MIN } cope_direction;
 
 /* In place: q_out equal to q (same data, type and strides); likewise k_out and k. */
 typedef struct cope_rope_args {
@@ -207,7 +213,8 @@ COPE_C_API void cope_apply_rope_table_unchecked(const cope_table_view* t, const 
 typedef enum cope_delta_kind {
   COPE_DELTA_CONSTANT = 0,      /* every token moves by delta (not delta + t) */
   COPE_DELTA_PER_TOKEN_I32 = 1, /* token t moves by deltas[t]; count deltas */
-  COPE_DELTA_PER_TOKEN_I64 = 2
+  COPE_DELTA_PER_TOKEN_I64 = 2,
+  COPE_DELTA_KIND_FORCE_INT32 = INT32_MIN
 } cope_delta_kind;
 
 /* k rotated in place by delta * inv_freq, a pure rotation (no attention factor): keys rotated at p and
