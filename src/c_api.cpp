@@ -150,7 +150,11 @@ const char* cope_status_name(cope_status code) {
   return cope::to_string(static_cast<cope::errc>(code));
 }
 
-const char* cope_version(void) { return "0.1.0"; }
+#define COPE_TEXT(x) #x
+#define COPE_VERSION_TEXT(major, minor, patch) COPE_TEXT(major) "." COPE_TEXT(minor) "." COPE_TEXT(patch)
+const char* cope_version(void) {
+  return COPE_VERSION_TEXT(COPE_VERSION_MAJOR, COPE_VERSION_MINOR, COPE_VERSION_PATCH);  // config.hpp's
+}
 
 const char* cope_active_isa(void) { return cope::active_isa(); }
 

@@ -124,11 +124,18 @@ COPE_NOINLINE inline status check_pair(const char* in_name, const const_tensor_v
   return {};
 }
 
+// [token_begin, token_end) within the view's tokens (token_end == all_tokens: to the last).
+inline status check_token_range(const char* where, std::size_t token_begin, std::size_t token_end, std::size_t tokens) {
+  const std::size_t end = token_end == all_tokens ? tokens : token_end;
+  if (token_begin > end || end > tokens)
+    return fail(errc::invalid_position, where, ": token range [", token_begin, ", ", end, ") is not within the ", tokens,
+                " tokens");
+  return {};
+}
+
 COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t tokens, std::int64_t last, const char* limit_name) {
+  if (auto st = check_token_range(apply_ctx, a.token_begin, a.token_end, tokens); !st) return st;
   const std::size_t end = a.token_end == all_tokens ? tokens : a.token_end;
-  if (a.token_begin > end || end > tokens)
-    return fail(errc::invalid_position, apply_ctx, ": token range [", a.token_begin, ", ", end, ") is not within the ",
-                tokens, " tokens");
   auto check_one = [&](const char* what, std::size_t i, std::int64_t p) -> status {
     if (p < 0) return fail(errc::invalid_position, apply_ctx, ": ", what, "[", i, "] (", static_cast<long long>(p), ") is negative");
     if (p > last)
@@ -256,10 +263,8 @@ inline status check_spectrum_for_angles(const char* where, const spectrum& s) {
 COPE_NOINLINE inline status check_shift(const shift_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
   const char* where = "shift_keys";
   if (auto st = check_view("k", a.k, a.rotary_offset + 2 * pairs, where); !st) return st;
+  if (auto st = check_token_range(where, a.token_begin, a.token_end, a.k.tokens); !st) return st;
   const std::size_t tokens = a.k.tokens, end = a.token_end == all_tokens ? tokens : a.token_end;
-  if (a.token_begin > end || end > tokens)
-    return fail(errc::invalid_position, where, ": token range [", a.token_begin, ", ", end, ") is not within the ",
-                tokens, " tokens");
   auto check_one = [&](const char* what, std::int64_t d) -> status {
     if (d > last || d < -last)  // written so that no negation of INT64_MIN occurs
       return fail(errc::invalid_position, where, ": ", what, " (", static_cast<long long>(d), ") is beyond +-",
