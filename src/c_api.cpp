@@ -6,6 +6,7 @@
 #include "cope/cope.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <optional>
@@ -20,7 +21,8 @@ struct cope_table {
 
 namespace {
 
-static_assert(static_cast<int>(cope::errc::invalid_argument) == COPE_INVALID_ARGUMENT,
+static_assert(static_cast<int>(cope::errc::invalid_argument) == COPE_INVALID_ARGUMENT &&
+                  static_cast<int>(cope::errc::out_of_memory) == COPE_OUT_OF_MEMORY,
               "cope_status mirrors cope::errc");
 
 cope_status report(cope_error* err, cope_status code, const std::string& message) {
@@ -44,9 +46,12 @@ cope_status guarded(cope_error* err, const char* where, Body&& body) {
   try {
     return report(err, body());
   } catch (const std::bad_alloc&) {
-    return report(err, COPE_OUT_OF_MEMORY, std::string(where) + ": out of memory");
-  } catch (const std::exception& e) {
-    return report(err, COPE_INVALID_ARGUMENT, std::string(where) + ": " + e.what());
+    // No allocation here: memory has just run out.
+    if (err != nullptr) {
+      err->code = COPE_OUT_OF_MEMORY;
+      std::snprintf(err->message, COPE_ERROR_MESSAGE_SIZE, "%s: out of memory", where);
+    }
+    return COPE_OUT_OF_MEMORY;
   }
 }
 
@@ -145,8 +150,7 @@ cope::status check_shift_args(const char* where, const cope_shift_args* a) {
 extern "C" {
 
 const char* cope_status_name(cope_status code) {
-  if (code == COPE_OUT_OF_MEMORY) return "out_of_memory";
-  if (code < COPE_OK || code > COPE_INVALID_ARGUMENT) return "unknown";
+  if (code < COPE_OK || code > COPE_OUT_OF_MEMORY) return "unknown";
   return cope::to_string(static_cast<cope::errc>(code));
 }
 

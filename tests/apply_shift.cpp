@@ -197,7 +197,7 @@ TEST_CASE("shift_keys validation: deltas beyond the table or the exact range, co
                cope::errc::null_data, "per-token deltas are null");
   cope::shift_args range = cope::shift_args::make(v, cope::position_delta::constant(1));
   range.token_begin = 3;
-  expect_error(cope::try_shift_keys(s, range), cope::errc::invalid_position, "token range [3, 2)");
+  expect_error(cope::try_shift_keys(s, range), cope::errc::invalid_position, "token_begin (3) is after token_end (2)");
   expect_error(cope::try_shift_keys(s, cope::shift_args::make(cope::make_view(static_cast<float*>(nullptr), 2, heads, head_dim),
                                                                 cope::position_delta::constant(1))),
                cope::errc::null_data, "shift_keys: k is null");

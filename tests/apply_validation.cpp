@@ -122,17 +122,17 @@ TEST_CASE("apply validation: strides that are not positive or make rows overlap"
   f.expect(a, cope::errc::invalid_view, "apply_rope: q.token_stride (0) must be positive");
   a = f.args();
   a.q_out.head_stride = 32;  // heads overlap by half a row
-  f.expect(a, cope::errc::overlapping_views, "apply_rope: q_out's rows overlap (token_stride 128, head_stride 32, head_dim 64)");
+  f.expect(a, cope::errc::overlapping_views, "apply_rope: q_out (4 tokens x 2 heads x 64 f32, token_stride 128, head_stride 32) has rows that overlap (a head's 64 elements must fit within the smaller stride, all heads of a token within the larger)");
   a = f.args();
   a.k.token_stride = 32;  // one head per token, tokens overlap
-  f.expect(a, cope::errc::overlapping_views, "apply_rope: k's rows overlap (token_stride 32, head_stride 64, head_dim 64)");
+  f.expect(a, cope::errc::overlapping_views, "apply_rope: k (4 tokens x 1 heads x 64 f32, token_stride 32, head_stride 64) has rows that overlap (a head's 64 elements must fit within the smaller stride, all heads of a token within the larger)");
 }
 
 TEST_CASE("apply validation: a view that runs past its stated capacity") {
   fixture f;
   cope::rope_args a = f.args();
   a.q_out.capacity = 4 * 2 * 64 - 1;
-  f.expect(a, cope::errc::overlapping_views, "apply_rope: q_out spans 512 elements, past its stated capacity (511)");
+  f.expect(a, cope::errc::overlapping_views, "apply_rope: q_out (4 tokens x 2 heads x 64 f32, token_stride 128, head_stride 64) spans 512 elements, past its stated capacity (511)");
 }
 
 TEST_CASE("apply validation: output shape and storage type") {
@@ -151,7 +151,7 @@ TEST_CASE("apply validation: in/out aliasing that is not exactly in place") {
   cope::rope_args a = f.args();
   a.q_out.data = f.q.data() + 1;
   a.q_out.capacity = 0;
-  f.expect(a, cope::errc::invalid_aliasing, "apply_rope: q and q_out overlap without being the same view (in place)");
+  f.expect(a, cope::errc::invalid_aliasing, "apply_rope: q and q_out overlap without being the same view (in place): q's row (token 1, head 0) at bytes [512, 768) meets q_out's row (token 0, head 1) at bytes [260, 516); q (4 tokens x 2 heads x 64 f32, token_stride 128, head_stride 64) spans bytes [0, 2048), q_out (4 tokens x 2 heads x 64 f32, token_stride 128, head_stride 64) spans bytes [4, 2052), counted from the lower data pointer");
   a = f.args();
   a.q_out.data = f.q.data();
   a.q_out.token_stride = 2 * 64;
@@ -162,7 +162,7 @@ TEST_CASE("apply validation: in/out aliasing that is not exactly in place") {
   a = f.args();
   a.k_out.data = f.q_out.data() + 64;  // k's output inside q's output
   a.k_out.capacity = 0;
-  f.expect(a, cope::errc::invalid_aliasing, "apply_rope: q and k views overlap");
+  f.expect(a, cope::errc::invalid_aliasing, "apply_rope: q_out and k_out overlap without being the same view (in place): q_out's row (token 0, head 1) at bytes [256, 512) meets k_out's row (token 0, head 0) at bytes [256, 512); q_out (4 tokens x 2 heads x 64 f32, token_stride 128, head_stride 64) spans bytes [0, 2048), k_out (4 tokens x 1 heads x 64 f32, token_stride 64, head_stride 64) spans bytes [256, 1280), counted from the lower data pointer");
 }
 
 TEST_CASE("apply validation: q and k token counts differ") {
@@ -177,10 +177,10 @@ TEST_CASE("apply validation: token range") {
   cope::rope_args a = f.args();
   a.token_begin = 3;
   a.token_end = 2;
-  f.expect(a, cope::errc::invalid_position, "apply_rope: token range [3, 2) is not within the 4 tokens");
+  f.expect(a, cope::errc::invalid_position, "apply_rope: token_begin (3) is after token_end (2)");
   a.token_begin = 0;
   a.token_end = 5;
-  f.expect(a, cope::errc::invalid_position, "apply_rope: token range [0, 5) is not within the 4 tokens");
+  f.expect(a, cope::errc::invalid_position, "apply_rope: token_end (5) is beyond the 4 tokens");
 }
 
 TEST_CASE("apply validation: start positions negative or beyond the table") {
@@ -230,7 +230,7 @@ TEST_CASE("apply validation: ragged batches") {
   const std::int64_t indptr[] = {0, 1, 4};
   const std::int64_t too_far[] = {0, 14};
   a.pos = cope::positions::ragged(indptr, too_far, 2);
-  f.expect(a, cope::errc::invalid_position, "apply_rope: request 1 reaches position 16, beyond the table's last position (15)",
+  f.expect(a, cope::errc::invalid_position, "apply_rope: request 1 (request_offsets[1] 14, 3 tokens) reaches beyond the table's last position (15)",
            true);
   const std::int64_t negative[] = {-3, 0};
   a.pos = cope::positions::ragged(indptr, negative, 2);
@@ -238,7 +238,7 @@ TEST_CASE("apply validation: ragged batches") {
   a.pos = cope::positions::ragged(indptr, static_cast<const std::int64_t*>(nullptr), 2);
   f.expect(a, cope::errc::null_data, "apply_rope: ragged request_offsets is null");
   a.pos = cope::positions::ragged(indptr, too_far, 0);
-  f.expect(a, cope::errc::invalid_position, "apply_rope: a ragged batch needs at least one request");
+  f.expect(a, cope::errc::invalid_position, "apply_rope: a ragged batch of 4 tokens needs at least one request");
 }
 
 TEST_CASE("apply validation: bad tables and spectra") {
@@ -255,7 +255,7 @@ TEST_CASE("apply validation: bad tables and spectra") {
   t = f.table.view();
   t.attention_factor = 0;
   CHECK(cope::try_apply_rope(t, f.args()).message() ==
-        "apply_rope: the table's attention_factor (0) must be finite and positive");
+        "apply_rope: the table's attention_factor (0) must be in [2^-16, 2^16] (min_attention_factor, max_attention_factor: the range every kernel path handles exactly)");
 
   cope::spectrum fast = f.s;
   fast.inv_freq[0] = 8.0f;
@@ -274,7 +274,7 @@ TEST_CASE("table validation: make_table and fill_table") {
   const std::vector<float> before = rows;
   CHECK(cope::try_fill_table(s, 0, 3, nullptr, 64).message() == "fill_table: out is null");
   CHECK(cope::try_fill_table(s, 0, 3, rows.data(), 60).message() == "fill_table: row_stride (60) is below 2 * pairs (64)");
-  CHECK(cope::try_fill_table(s, -1, 3, rows.data(), 64).message() == "fill_table: positions [-1, 2) must lie in [0, 2^29]");
+  CHECK(cope::try_fill_table(s, -1, 3, rows.data(), 64).message() == "fill_table: first (-1) and count (3): positions first .. first + count - 1 must lie in [0, 2^29]");
   CHECK(cope::try_fill_table(s, (std::int64_t{1} << 29) - 1, 3, rows.data(), 64).code() == cope::errc::invalid_position);
   CHECK(rows == before);
   CHECK_THROWS_AS(cope::make_table(cope::spectrum{}, 4), cope::error);

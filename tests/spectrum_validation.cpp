@@ -30,8 +30,8 @@ cope::longrope_parameters longrope() {
 }  // namespace
 
 TEST_CASE("validation: head_dim must be positive") {
-  check_error(cope::try_rope_default(0), cope::errc::invalid_dimension, "default: head_dim (0) must be positive");
-  check_error(cope::try_rope_yarn(-64, cope_test::qwen25_yarn4()), cope::errc::invalid_dimension, "yarn: head_dim (-64) must be positive");
+  check_error(cope::try_rope_default(0), cope::errc::invalid_dimension, "default: head_dim (0) must be in [1, 65536] (max_head_dim)");
+  check_error(cope::try_rope_yarn(-64, cope_test::qwen25_yarn4()), cope::errc::invalid_dimension, "yarn: head_dim (-64) must be in [1, 65536] (max_head_dim)");
 }
 
 TEST_CASE("validation: odd rotary dimension") {
@@ -82,7 +82,7 @@ TEST_CASE("validation: non-positive, NaN or infinite factor") {
   cope::yarn_parameters y = cope_test::qwen25_yarn4();
   y.attention_factor = -1.0;
   check_error(cope::try_rope_yarn(128, y), cope::errc::invalid_factor,
-              "yarn: attention_factor (-1) must be finite and positive");
+              "yarn: attention_factor (-1) must be in [2^-16, 2^16] (min_attention_factor, max_attention_factor: the range every kernel path handles exactly)");
 }
 
 TEST_CASE("validation: missing required parameters") {

@@ -61,32 +61,36 @@ inline status check_clip(const char* ctx, const spectrum& s, int n) {
 }  // namespace detail
 
 inline result<spectrum> try_cope_clip(const spectrum& s, int n, const float32_math& math = correctly_rounded_math()) {
-  if (auto st = detail::check_clip("cope_clip", s, n); !st) return st;
-  spectrum out = s;
-  if (n == 0) return out;
-  const std::vector<float> w = cope_weights(n, math);
-  const std::vector<double> w64 = cope_weights_f64(n);
-  const std::size_t onset = static_cast<std::size_t>(s.pairs() - n);
-  for (std::size_t k = 0; k < w.size(); ++k) {
-    out.inv_freq[onset + k] = detail::f32::mul(out.inv_freq[onset + k], w[k]);  // `inv_freq[-n:] *= mask`
-    out.inv_freq_f64[onset + k] *= w64[k];
-  }
-  out.clip = clip_kind::cope;
-  out.clip_n = n;
-  return out;
+  return detail::catch_allocation_failure("cope_clip", [&]() -> result<spectrum> {
+    if (auto st = detail::check_clip("cope_clip", s, n); !st) return st;
+    spectrum out = s;
+    if (n == 0) return out;
+    const std::vector<float> w = cope_weights(n, math);
+    const std::vector<double> w64 = cope_weights_f64(n);
+    const std::size_t onset = static_cast<std::size_t>(s.pairs() - n);
+    for (std::size_t k = 0; k < w.size(); ++k) {
+      out.inv_freq[onset + k] = detail::f32::mul(out.inv_freq[onset + k], w[k]);  // `inv_freq[-n:] *= mask`
+      out.inv_freq_f64[onset + k] *= w64[k];
+    }
+    out.clip = clip_kind::cope;
+    out.clip_n = n;
+    return out;
+  });
 }
 
 inline result<spectrum> try_hard_clip(const spectrum& s, int n) {
-  if (auto st = detail::check_clip("hard_clip", s, n); !st) return st;
-  spectrum out = s;
-  if (n == 0) return out;
-  for (std::size_t j = static_cast<std::size_t>(s.pairs() - n); j < out.inv_freq.size(); ++j) {
-    out.inv_freq[j] = 0.0f;
-    out.inv_freq_f64[j] = 0.0;
-  }
-  out.clip = clip_kind::hard;
-  out.clip_n = n;
-  return out;
+  return detail::catch_allocation_failure("hard_clip", [&]() -> result<spectrum> {
+    if (auto st = detail::check_clip("hard_clip", s, n); !st) return st;
+    spectrum out = s;
+    if (n == 0) return out;
+    for (std::size_t j = static_cast<std::size_t>(s.pairs() - n); j < out.inv_freq.size(); ++j) {
+      out.inv_freq[j] = 0.0f;
+      out.inv_freq_f64[j] = 0.0;
+    }
+    out.clip = clip_kind::hard;
+    out.clip_n = n;
+    return out;
+  });
 }
 
 // Automatic n (the paper's "critical dimension" rule, its CoPE-29 variant; mlx-lm's auto-sizing):
@@ -96,7 +100,9 @@ inline result<int> try_ood_clip_count(const spectrum& s, double training_length)
   if (!(std::isfinite(training_length) && training_length > 0))
     return detail::fail(errc::invalid_clip, "ood_clip_count: training_length (", training_length,
                         ") must be finite and positive");
-  return static_cast<int>(ood_pairs(s, training_length).size());
+  return detail::catch_allocation_failure("ood_clip_count", [&]() -> result<int> {
+    return static_cast<int>(ood_pairs(s, training_length).size());
+  });
 }
 
 #if COPE_EXCEPTIONS

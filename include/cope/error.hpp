@@ -37,6 +37,7 @@ enum class errc {
   overlapping_views,     // views whose elements overlap, or that run past a stated size
   invalid_aliasing,      // input and output overlap without being exactly in-place
   invalid_argument,      // an analysis argument out of range (distances, sample counts, amplitudes, fit ranges)
+  out_of_memory,         // an allocation failed (a table, a spectrum, an analysis array); nothing was returned
 };
 
 inline const char* to_string(errc code) noexcept {
@@ -57,6 +58,7 @@ inline const char* to_string(errc code) noexcept {
     case errc::overlapping_views: return "overlapping_views";
     case errc::invalid_aliasing: return "invalid_aliasing";
     case errc::invalid_argument: return "invalid_argument";
+    case errc::out_of_memory: return "out_of_memory";
   }
   return "unknown";
 }

@@ -39,9 +39,9 @@ bool ranges_overlap(const T* a, const T* b, std::size_t n) {
   if (in == nullptr || out == nullptr)
     return detail::fail(errc::null_data, ctx, ": ", in == nullptr ? "in" : "out", " is null");
   if (head_dim <= 0) return detail::fail(errc::invalid_dimension, ctx, ": head_dim (", head_dim, ") must be positive");
-  if (rotary_offset < 0 || rotary_offset > head_dim - s.rotary_dim)
+  if (rotary_offset < 0 || rotary_offset > head_dim - s.rotary_dim)  // the window's end in 64 bits: it may pass INT_MAX
     return detail::fail(errc::invalid_dimension, ctx, ": rotary window [", rotary_offset, ", ",
-                        rotary_offset + s.rotary_dim, ") does not fit in head_dim (", head_dim, ")");
+                        static_cast<long long>(rotary_offset) + s.rotary_dim, ") does not fit in head_dim (", head_dim, ")");
   if (position < 0 || position > reference_max_position)
     return detail::fail(errc::invalid_position, ctx, ": position (", static_cast<long long>(position),
                         ") must be in [0, 2^29]");

@@ -30,6 +30,16 @@ inline const char* to_string(clip_kind kind) noexcept {
   return "unknown";
 }
 
+// The largest head_dim a generator accepts (real models use 64 to 576); bounds every allocation that
+// scales with it.
+inline constexpr int max_head_dim = 1 << 16;
+
+// The attention factors every path handles exactly: forward and inverse, on the fly and from a table,
+// whose inverse rows are rescaled by 1 / f^2 in float32 (normal for f in [2^-16, 2^16]). Real models
+// use 1 to about 1.5 (YaRN's mscale, LongRoPE's factor).
+inline constexpr double min_attention_factor = 1.0 / 65536;
+inline constexpr double max_attention_factor = 65536.0;
+
 struct spectrum {
   // The generator that produced it, named as Hugging Face's rope_type ("default", "yarn", ...).
   std::string rope_type = "default";
@@ -46,7 +56,8 @@ struct spectrum {
   std::vector<double> inv_freq_f64;
 
   // Multiplies both cos and sin (YaRN's mscale, LongRoPE's factor; 1 otherwise), as HF's
-  // `attention_scaling` does; the q.k logit therefore scales by attention_factor squared.
+  // `attention_scaling` does; the q.k logit therefore scales by attention_factor squared. Within
+  // [min_attention_factor, max_attention_factor].
   double attention_factor = 1.0;
 
   clip_kind clip = clip_kind::none;

@@ -1,8 +1,12 @@
 // Included by two translation units built with different -m flags (tests/odr/*.cpp); each defines
 // COPE_ODR_ENTRY and gets its own copy of the kernels through cope's per-ISA namespaces.
 #include "cope/cope.hpp"
+#include "odr.hpp"
 
 #include <vector>
+
+#define COPE_ODR_CONCAT2(a, b) a##b
+#define COPE_ODR_CONCAT(a, b) COPE_ODR_CONCAT2(a, b)
 
 // Rotates x (3 tokens x 4 heads x 128, positions from 12345) in place; returns the ISA that ran.
 const char* COPE_ODR_ENTRY(std::vector<float>& x) {
@@ -11,3 +15,7 @@ const char* COPE_ODR_ENTRY(std::vector<float>& x) {
                                                 cope::positions::from_offset(12345), cope::layout::interleaved));
   return cope::active_isa();
 }
+
+// The analysis that runs the kernels (the Monte-Carlo decay) as this unit sees it: were it one symbol
+// for both units, both would get the same address (and one unit would run the other's kernels).
+odr_monte_carlo COPE_ODR_CONCAT(COPE_ODR_ENTRY, _monte_carlo)() { return &cope::analysis::try_semantic_decay_monte_carlo; }

@@ -46,23 +46,27 @@ inline status check_curve_inputs(const char* ctx, const spectrum& s, const Eigen
 // product, a cosine per entry and a matrix-vector product. Uniform amplitudes h give S(t).
 inline result<Eigen::ArrayXd> try_attention_signal(const spectrum& s, const Eigen::ArrayXd& distances,
                                                    const Eigen::ArrayXd& amplitudes) {
-  const char* ctx = "attention_signal";
-  if (status st = detail::check_curve_inputs(ctx, s, distances); !st) return st;
-  if (amplitudes.size() != s.pairs())
-    return ::cope::detail::fail(errc::invalid_argument, ctx, ": amplitudes has ", amplitudes.size(),
-                                " entries; the spectrum has ", s.pairs(), " pairs");
-  const double total = amplitudes.sum();
-  if (!std::isfinite(total) || total == 0.0)
-    return ::cope::detail::fail(errc::invalid_argument, ctx, ": the amplitudes sum to ", total,
-                                "; need a finite nonzero sum to normalize");
-  const Eigen::MatrixXd angles = distances.matrix() * frequencies(s).matrix().transpose();
-  return Eigen::ArrayXd((angles.array().cos().matrix() * amplitudes.matrix()).array() / total);
+  return ::cope::detail::catch_allocation_failure("attention_signal", [&]() -> result<Eigen::ArrayXd> {
+    const char* ctx = "attention_signal";
+    if (status st = detail::check_curve_inputs(ctx, s, distances); !st) return st;
+    if (amplitudes.size() != s.pairs())
+      return ::cope::detail::fail(errc::invalid_argument, ctx, ": amplitudes has ", amplitudes.size(),
+                                  " entries; the spectrum has ", s.pairs(), " pairs");
+    const double total = amplitudes.sum();
+    if (!std::isfinite(total) || total == 0.0)
+      return ::cope::detail::fail(errc::invalid_argument, ctx, ": the amplitudes sum to ", total,
+                                  "; need a finite nonzero sum to normalize");
+    const Eigen::MatrixXd angles = distances.matrix() * frequencies(s).matrix().transpose();
+    return Eigen::ArrayXd((angles.array().cos().matrix() * amplitudes.matrix()).array() / total);
+  });
 }
 
 // S(t) = (1/N) sum_j cos(t w_j): the closed form of Thm 3.2, normalized to 1 at t = 0. Also the
 // implementation view of the attention signal (design §5 (c)).
 inline result<Eigen::ArrayXd> try_semantic_decay(const spectrum& s, const Eigen::ArrayXd& distances) {
-  return try_attention_signal(s, distances, Eigen::ArrayXd::Ones(s.pairs()));
+  return ::cope::detail::catch_allocation_failure("semantic_decay", [&]() -> result<Eigen::ArrayXd> {
+    return try_attention_signal(s, distances, Eigen::ArrayXd::Ones(s.pairs()));
+  });
 }
 
 // ---- Monte-Carlo -------------------------------------------------------------------------------------
@@ -107,6 +111,11 @@ class normal_source {
 };
 }  // namespace detail
 
+// The Monte-Carlo estimate runs the kernels (try_apply_rope), which differ by the includer's -m flags
+// (header-only): like the kernels' entry points it lives in the per-ISA namespace, so two units built
+// with different flags each keep their own copy (tests/odr).
+inline namespace COPE_API_NAMESPACE {
+
 // Estimates S(t) at each distance by drawing q, k' = q + eps and an independent k, rotating q at
 // position t and both keys at position 0 with the library's own kernels (apply_rope, float32, on the
 // fly), and averaging (q_t . k'_0 - q_t . k_0) / (2 sigma^2 f^2 N) over the rotary dims. Each distance
@@ -114,59 +123,69 @@ class normal_source {
 inline result<std::vector<monte_carlo_point>> try_semantic_decay_monte_carlo(const spectrum& s,
                                                                              const Eigen::ArrayXd& distances,
                                                                              const monte_carlo_options& o = {}) {
-  const char* ctx = "semantic_decay_monte_carlo";
-  if (status st = detail::check_curve_inputs(ctx, s, distances); !st) return st;
-  if (o.samples < 2)
-    return ::cope::detail::fail(errc::invalid_argument, ctx, ": samples (", o.samples, ") must be at least 2");
-  if (!(std::isfinite(o.sigma) && o.sigma > 0) || !std::isfinite(o.mean) ||
-      !(std::isfinite(o.noise_sigma) && o.noise_sigma >= 0))
-    return ::cope::detail::fail(errc::invalid_argument, ctx, ": sigma (", o.sigma, ") must be finite and positive, mean (",
-                                o.mean, ") finite and noise_sigma (", o.noise_sigma, ") finite and >= 0");
-  for (Eigen::Index i = 0; i < distances.size(); ++i)
-    if (distances[i] < 0 || distances[i] > static_cast<double>(max_position) || distances[i] != std::floor(distances[i]))
-      return ::cope::detail::fail(errc::invalid_position, ctx, ": distances[", i, "] (", distances[i],
-                                  ") must be a whole number of tokens in [0, ", max_position, "]");
+  return ::cope::detail::catch_allocation_failure("semantic_decay_monte_carlo", [&]() -> result<std::vector<monte_carlo_point>> {
+    const char* ctx = "semantic_decay_monte_carlo";
+    if (status st = detail::check_curve_inputs(ctx, s, distances); !st) return st;
+    if (o.samples < 2)
+      return ::cope::detail::fail(errc::invalid_argument, ctx, ": samples (", o.samples, ") must be at least 2");
+    if (!(std::isfinite(o.sigma) && o.sigma > 0) || !std::isfinite(o.mean) ||
+        !(std::isfinite(o.noise_sigma) && o.noise_sigma >= 0))
+      return ::cope::detail::fail(errc::invalid_argument, ctx, ": sigma (", o.sigma, ") must be finite and positive, mean (",
+                                  o.mean, ") finite and noise_sigma (", o.noise_sigma, ") finite and >= 0");
+    for (Eigen::Index i = 0; i < distances.size(); ++i)
+      if (distances[i] < 0 || distances[i] > static_cast<double>(max_position) || distances[i] != std::floor(distances[i]))
+        return ::cope::detail::fail(errc::invalid_position, ctx, ": distances[", i, "] (", distances[i],
+                                    ") must be a whole number of tokens in [0, ", max_position, "]");
 
-  // The samples are the heads of one token: q's m heads at position t, the keys' 2m heads at 0.
-  const std::size_t d = static_cast<std::size_t>(s.head_dim), m = o.samples;
-  const Eigen::Index rotary = s.rotary_dim;
-  using rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  rows q(m, d), keys(2 * m, d);  // keys: row 2i is k'_i = q_i + eps_i, row 2i + 1 an independent k_i
-  const auto view = [d](rows& x) {
-    const std::size_t heads = static_cast<std::size_t>(x.rows());
-    return tensor_view{x.data(), dtype::f32, 1, heads, d, static_cast<std::ptrdiff_t>(heads * d),
-                       static_cast<std::ptrdiff_t>(d), heads * d};
-  };
-  const double norm = 2.0 * o.sigma * o.sigma * s.attention_factor * s.attention_factor * static_cast<double>(rotary / 2);
-  detail::normal_source normal(o.seed);
-  std::vector<monte_carlo_point> out;
-  out.reserve(static_cast<std::size_t>(distances.size()));
-  Eigen::ArrayXd gap(static_cast<Eigen::Index>(m));
-  for (Eigen::Index i = 0; i < distances.size(); ++i) {
-    for (std::size_t r = 0; r < m; ++r)
-      for (std::size_t c = 0; c < d; ++c) {
-        const double x = o.mean + o.sigma * normal();
-        q(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = static_cast<float>(x);
-        keys(static_cast<Eigen::Index>(2 * r), static_cast<Eigen::Index>(c)) = static_cast<float>(x + o.noise_sigma * normal());
-        keys(static_cast<Eigen::Index>(2 * r + 1), static_cast<Eigen::Index>(c)) = static_cast<float>(o.mean + o.sigma * normal());
+    // The samples are the heads of one token: q's m heads at position t, the keys' 2m heads at 0.
+    const std::size_t d = static_cast<std::size_t>(s.head_dim), m = o.samples;
+    const Eigen::Index rotary = s.rotary_dim;
+    using rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    rows q(m, d), keys(2 * m, d);  // keys: row 2i is k'_i = q_i + eps_i, row 2i + 1 an independent k_i
+    const auto view = [d](rows& x) {
+      const std::size_t heads = static_cast<std::size_t>(x.rows());
+      return tensor_view{x.data(), dtype::f32, 1, heads, d, static_cast<std::ptrdiff_t>(heads * d),
+                         static_cast<std::ptrdiff_t>(d), heads * d};
+    };
+    const double norm = 2.0 * o.sigma * o.sigma * s.attention_factor * s.attention_factor * static_cast<double>(rotary / 2);
+    detail::normal_source normal(o.seed);
+    std::vector<monte_carlo_point> out;
+    out.reserve(static_cast<std::size_t>(distances.size()));
+    Eigen::ArrayXd gap(static_cast<Eigen::Index>(m));
+    for (Eigen::Index i = 0; i < distances.size(); ++i) {
+      for (std::size_t r = 0; r < m; ++r)
+        for (std::size_t c = 0; c < d; ++c) {
+          const double x = o.mean + o.sigma * normal();
+          q(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = static_cast<float>(x);
+          keys(static_cast<Eigen::Index>(2 * r), static_cast<Eigen::Index>(c)) = static_cast<float>(x + o.noise_sigma * normal());
+          keys(static_cast<Eigen::Index>(2 * r + 1), static_cast<Eigen::Index>(c)) = static_cast<float>(o.mean + o.sigma * normal());
+        }
+      const auto t = static_cast<std::int64_t>(distances[i]);
+      if (status st = try_apply_rope(s, rope_args::in_place(view(q), {}, positions::from_offset(t))); !st)
+        return st;
+      if (status st = try_apply_rope(s, rope_args::in_place(view(keys), {}, positions::from_offset(0))); !st)
+        return st;
+      for (std::size_t r = 0; r < m; ++r) {
+        const auto qr = q.row(static_cast<Eigen::Index>(r)).head(rotary).cast<double>();
+        const auto similar = keys.row(static_cast<Eigen::Index>(2 * r)).head(rotary).cast<double>();
+        const auto random = keys.row(static_cast<Eigen::Index>(2 * r + 1)).head(rotary).cast<double>();
+        gap[static_cast<Eigen::Index>(r)] = (qr.dot(similar) - qr.dot(random)) / norm;
       }
-    const auto t = static_cast<std::int64_t>(distances[i]);
-    if (status st = try_apply_rope(s, rope_args::in_place(view(q), {}, positions::from_offset(t))); !st)
-      return st;
-    if (status st = try_apply_rope(s, rope_args::in_place(view(keys), {}, positions::from_offset(0))); !st)
-      return st;
-    for (std::size_t r = 0; r < m; ++r) {
-      const auto qr = q.row(static_cast<Eigen::Index>(r)).head(rotary).cast<double>();
-      const auto similar = keys.row(static_cast<Eigen::Index>(2 * r)).head(rotary).cast<double>();
-      const auto random = keys.row(static_cast<Eigen::Index>(2 * r + 1)).head(rotary).cast<double>();
-      gap[static_cast<Eigen::Index>(r)] = (qr.dot(similar) - qr.dot(random)) / norm;
+      const double mean = gap.mean();
+      const double variance = (gap - mean).square().sum() / static_cast<double>(m - 1);
+      out.push_back({distances[i], mean, std::sqrt(variance / static_cast<double>(m))});
     }
-    const double mean = gap.mean();
-    const double variance = (gap - mean).square().sum() / static_cast<double>(m - 1);
-    out.push_back({distances[i], mean, std::sqrt(variance / static_cast<double>(m))});
-  }
-  return out;
+    return out;
+  });
 }
+
+#if COPE_EXCEPTIONS
+inline std::vector<monte_carlo_point> semantic_decay_monte_carlo(const spectrum& s, const Eigen::ArrayXd& distances,
+                                                                 const monte_carlo_options& o = {}) {
+  return ::cope::detail::value_or_throw(try_semantic_decay_monte_carlo(s, distances, o));
+}
+#endif
+}  // namespace COPE_API_NAMESPACE
 
 #if COPE_EXCEPTIONS
 inline Eigen::ArrayXd attention_signal(const spectrum& s, const Eigen::ArrayXd& distances,
@@ -175,10 +194,6 @@ inline Eigen::ArrayXd attention_signal(const spectrum& s, const Eigen::ArrayXd& 
 }
 inline Eigen::ArrayXd semantic_decay(const spectrum& s, const Eigen::ArrayXd& distances) {
   return ::cope::detail::value_or_throw(try_semantic_decay(s, distances));
-}
-inline std::vector<monte_carlo_point> semantic_decay_monte_carlo(const spectrum& s, const Eigen::ArrayXd& distances,
-                                                                 const monte_carlo_options& o = {}) {
-  return ::cope::detail::value_or_throw(try_semantic_decay_monte_carlo(s, distances, o));
 }
 #endif
 

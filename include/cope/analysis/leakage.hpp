@@ -54,28 +54,30 @@ struct clip_filter {
 };
 
 inline result<clip_filter> try_make_clip_filter(const spectrum& rope, int n, clip_kind kind) {
-  const char* ctx = "clip_filter";
-  if (kind == clip_kind::none)
-    return ::cope::detail::fail(errc::invalid_clip, ctx, ": kind must be hard or cope");
-  if (rope.clip != clip_kind::none)
-    return ::cope::detail::fail(errc::invalid_clip, ctx, ": the spectrum is already clipped (", to_string(rope.clip),
-                                ", n = ", rope.clip_n, "); pass the unclipped one");
-  const int pairs = static_cast<int>(rope.inv_freq_f64.size());
-  if (n < 2 || n > pairs - 1)
-    return ::cope::detail::fail(errc::invalid_clip, ctx, ": n (", n, ") must be in [2, ", pairs - 1,
-                                "]: a taper needs two pairs and hard clipping a kept pair above the cutoff");
-  const auto at = [&](int j) { return rope.inv_freq_f64[static_cast<std::size_t>(j)]; };
-  const int onset = pairs - n;
-  for (int j = onset - 1; j < pairs - 1; ++j)
-    if (!(at(j) > at(j + 1) && at(j + 1) > 0))
-      return ::cope::detail::fail(errc::invalid_clip, ctx, ": frequencies from pair ", onset - 1,
-                                  " on must be positive and strictly decreasing (pair ", j + 1, ")");
-  clip_filter f;
-  f.kind = kind;
-  f.theta_onset = at(onset);
-  f.theta_min = at(pairs - 1);
-  f.cutoff = std::sqrt(at(onset - 1) * at(onset));
-  return f;
+  return ::cope::detail::catch_allocation_failure("make_clip_filter", [&]() -> result<clip_filter> {
+    const char* ctx = "clip_filter";
+    if (kind == clip_kind::none)
+      return ::cope::detail::fail(errc::invalid_clip, ctx, ": kind must be hard or cope");
+    if (rope.clip != clip_kind::none)
+      return ::cope::detail::fail(errc::invalid_clip, ctx, ": the spectrum is already clipped (", to_string(rope.clip),
+                                  ", n = ", rope.clip_n, "); pass the unclipped one");
+    const int pairs = static_cast<int>(rope.inv_freq_f64.size());
+    if (n < 2 || n > pairs - 1)
+      return ::cope::detail::fail(errc::invalid_clip, ctx, ": n (", n, ") must be in [2, ", pairs - 1,
+                                  "]: a taper needs two pairs and hard clipping a kept pair above the cutoff");
+    const auto at = [&](int j) { return rope.inv_freq_f64[static_cast<std::size_t>(j)]; };
+    const int onset = pairs - n;
+    for (int j = onset - 1; j < pairs - 1; ++j)
+      if (!(at(j) > at(j + 1) && at(j + 1) > 0))
+        return ::cope::detail::fail(errc::invalid_clip, ctx, ": frequencies from pair ", onset - 1,
+                                    " on must be positive and strictly decreasing (pair ", j + 1, ")");
+    clip_filter f;
+    f.kind = kind;
+    f.theta_onset = at(onset);
+    f.theta_min = at(pairs - 1);
+    f.cutoff = std::sqrt(at(onset - 1) * at(onset));
+    return f;
+  });
 }
 
 namespace detail {
@@ -244,10 +246,12 @@ inline double leakage_kernel_at(const clip_filter& f, double t) {
 }
 
 inline result<Eigen::ArrayXd> try_leakage_kernel(const clip_filter& f, const Eigen::ArrayXd& distances) {
-  if (status st = detail::check_distances("leakage_kernel", distances, f.highest_edge()); !st) return st;
-  Eigen::ArrayXd k(distances.size());
-  for (Eigen::Index i = 0; i < distances.size(); ++i) k[i] = leakage_kernel_at(f, distances[i]);
-  return k;
+  return ::cope::detail::catch_allocation_failure("leakage_kernel", [&]() -> result<Eigen::ArrayXd> {
+    if (status st = detail::check_distances("leakage_kernel", distances, f.highest_edge()); !st) return st;
+    Eigen::ArrayXd k(distances.size());
+    for (Eigen::Index i = 0; i < distances.size(); ++i) k[i] = leakage_kernel_at(f, distances[i]);
+    return k;
+  });
 }
 
 struct envelope_fit {
@@ -262,38 +266,40 @@ struct envelope_fit {
 // t are spaced evenly in log t.
 inline result<envelope_fit> try_fit_leakage_envelope(const clip_filter& f, double t_begin = 0, double t_end = 0,
                                                      int points = 16) {
-  const char* ctx = "fit_leakage_envelope";
-  const double period = two_pi / f.lowest_edge();
-  if (t_begin == 0 && t_end == 0) {
-    t_begin = 4 * period;
-    t_end = 64 * period;
-  }
-  if (!(std::isfinite(t_begin) && std::isfinite(t_end) && t_begin > 0 && t_end > 2 * t_begin))
-    return ::cope::detail::fail(errc::invalid_argument, ctx, ": the fit range [", t_begin, ", ", t_end,
-                                "] must be finite, positive and span more than a factor of 2");
-  if ((t_end + period) * f.highest_edge() > detail::max_angle)
-    return ::cope::detail::fail(errc::invalid_argument, ctx, ": t_end (", t_end, ") times the highest frequency (",
-                                f.highest_edge(), ") exceeds ", detail::max_angle,
-                                " radians, beyond what double-precision phases resolve");
-  if (points < 3) return ::cope::detail::fail(errc::invalid_argument, ctx, ": points (", points, ") must be at least 3");
-  envelope_fit fit;
-  fit.distances.resize(points);
-  fit.envelope.resize(points);
-  constexpr int samples = 48;
-  for (int i = 0; i < points; ++i) {
-    const double t = t_begin * std::pow(t_end / t_begin, static_cast<double>(i) / (points - 1));
-    double peak = 0;
-    for (int k = 0; k < samples; ++k) peak = std::max(peak, std::abs(leakage_kernel_at(f, t + period * k / samples)));
-    fit.distances[i] = t;
-    fit.envelope[i] = peak;
-  }
-  // Least squares of log envelope on log t, in closed form (centred sums; a QR here cost seconds of
-  // compile time in every unit including cope/analysis.hpp).
-  const Eigen::ArrayXd x = fit.distances.log(), y = fit.envelope.log();
-  const double x_mean = x.mean(), y_mean = y.mean();
-  fit.slope = ((x - x_mean) * (y - y_mean)).sum() / (x - x_mean).square().sum();
-  fit.intercept = y_mean - fit.slope * x_mean;
-  return fit;
+  return ::cope::detail::catch_allocation_failure("fit_leakage_envelope", [&]() -> result<envelope_fit> {
+    const char* ctx = "fit_leakage_envelope";
+    const double period = two_pi / f.lowest_edge();
+    if (t_begin == 0 && t_end == 0) {
+      t_begin = 4 * period;
+      t_end = 64 * period;
+    }
+    if (!(std::isfinite(t_begin) && std::isfinite(t_end) && t_begin > 0 && t_end > 2 * t_begin))
+      return ::cope::detail::fail(errc::invalid_argument, ctx, ": the fit range [", t_begin, ", ", t_end,
+                                  "] must be finite, positive and span more than a factor of 2");
+    if ((t_end + period) * f.highest_edge() > detail::max_angle)
+      return ::cope::detail::fail(errc::invalid_argument, ctx, ": t_end (", t_end, ") times the highest frequency (",
+                                  f.highest_edge(), ") exceeds ", detail::max_angle,
+                                  " radians, beyond what double-precision phases resolve");
+    if (points < 3) return ::cope::detail::fail(errc::invalid_argument, ctx, ": points (", points, ") must be at least 3");
+    envelope_fit fit;
+    fit.distances.resize(points);
+    fit.envelope.resize(points);
+    constexpr int samples = 48;
+    for (int i = 0; i < points; ++i) {
+      const double t = t_begin * std::pow(t_end / t_begin, static_cast<double>(i) / (points - 1));
+      double peak = 0;
+      for (int k = 0; k < samples; ++k) peak = std::max(peak, std::abs(leakage_kernel_at(f, t + period * k / samples)));
+      fit.distances[i] = t;
+      fit.envelope[i] = peak;
+    }
+    // Least squares of log envelope on log t, in closed form (centred sums; a QR here cost seconds of
+    // compile time in every unit including cope/analysis.hpp).
+    const Eigen::ArrayXd x = fit.distances.log(), y = fit.envelope.log();
+    const double x_mean = x.mean(), y_mean = y.mean();
+    fit.slope = ((x - x_mean) * (y - y_mean)).sum() / (x - x_mean).square().sum();
+    fit.intercept = y_mean - fit.slope * x_mean;
+    return fit;
+  });
 }
 
 // ---- (b) the error term on a smooth continuum test spectrum -------------------------------------
@@ -313,39 +319,45 @@ struct continuum_spectrum {
 
 // The continuum over the range of the unclipped spectrum's frequencies.
 inline result<continuum_spectrum> try_continuum_of(const spectrum& rope) {
-  const auto& w = rope.inv_freq_f64;
-  if (w.size() < 2) return ::cope::detail::fail(errc::invalid_dimension, "continuum_of: the spectrum needs 2 pairs");
-  const auto [lo, hi] = std::minmax_element(w.begin(), w.end());
-  if (!(*lo > 0 && *hi > *lo))
-    return ::cope::detail::fail(errc::invalid_argument, "continuum_of: frequencies must be positive and not all equal");
-  return continuum_spectrum{*lo, *hi};
+  return ::cope::detail::catch_allocation_failure("continuum_of", [&]() -> result<continuum_spectrum> {
+    const auto& w = rope.inv_freq_f64;
+    if (w.size() < 2) return ::cope::detail::fail(errc::invalid_dimension, "continuum_of: the spectrum needs 2 pairs");
+    const auto [lo, hi] = std::minmax_element(w.begin(), w.end());
+    if (!(*lo > 0 && *hi > *lo))
+      return ::cope::detail::fail(errc::invalid_argument, "continuum_of: frequencies must be positive and not all equal");
+    return continuum_spectrum{*lo, *hi};
+  });
 }
 
 // The unfiltered signal A(t) = integral rho(u) cos(e^u t) du / integral rho du (1 at t = 0).
 inline result<Eigen::ArrayXd> try_continuum_signal(const continuum_spectrum& c, const Eigen::ArrayXd& distances) {
-  if (status st = detail::check_distances("continuum_signal", distances, c.theta_max); !st) return st;
-  const auto g = [&c](double w) { return c.density(w) / w; };  // du = dw / w
-  Eigen::ArrayXd a(distances.size());
-  for (Eigen::Index i = 0; i < distances.size(); ++i)
-    a[i] = detail::cosine_integral_log(g, c.theta_min, c.theta_max, distances[i]) / c.total();
-  return a;
+  return ::cope::detail::catch_allocation_failure("continuum_signal", [&]() -> result<Eigen::ArrayXd> {
+    if (status st = detail::check_distances("continuum_signal", distances, c.theta_max); !st) return st;
+    const auto g = [&c](double w) { return c.density(w) / w; };  // du = dw / w
+    Eigen::ArrayXd a(distances.size());
+    for (Eigen::Index i = 0; i < distances.size(); ++i)
+      a[i] = detail::cosine_integral_log(g, c.theta_min, c.theta_max, distances[i]) / c.total();
+    return a;
+  });
 }
 
 // The error the filter adds, E(t) = filtered - unfiltered = -integral (1 - H) rho cos(e^u t) du /
 // integral rho du: minus the convolution of A with the leakage kernel (Thm 4.1).
 inline result<Eigen::ArrayXd> try_leakage_error(const clip_filter& f, const continuum_spectrum& c,
                                                 const Eigen::ArrayXd& distances) {
-  if (status st = detail::check_distances("leakage_error", distances, std::min(f.highest_edge(), c.theta_max)); !st)
-    return st;
-  const auto g = [&](double w) { return f.removed(w) * c.density(w) / w; };
-  const double lo = c.theta_min, mid = std::clamp(f.lowest_edge(), lo, c.theta_max),
-               hi = std::clamp(f.highest_edge(), lo, c.theta_max);
-  Eigen::ArrayXd e(distances.size());
-  for (Eigen::Index i = 0; i < distances.size(); ++i) {
-    const double t = distances[i];
-    e[i] = -(detail::cosine_integral_log(g, lo, mid, t) + detail::cosine_integral_log(g, mid, hi, t)) / c.total();
-  }
-  return e;
+  return ::cope::detail::catch_allocation_failure("leakage_error", [&]() -> result<Eigen::ArrayXd> {
+    if (status st = detail::check_distances("leakage_error", distances, std::min(f.highest_edge(), c.theta_max)); !st)
+      return st;
+    const auto g = [&](double w) { return f.removed(w) * c.density(w) / w; };
+    const double lo = c.theta_min, mid = std::clamp(f.lowest_edge(), lo, c.theta_max),
+                 hi = std::clamp(f.highest_edge(), lo, c.theta_max);
+    Eigen::ArrayXd e(distances.size());
+    for (Eigen::Index i = 0; i < distances.size(); ++i) {
+      const double t = distances[i];
+      e[i] = -(detail::cosine_integral_log(g, lo, mid, t) + detail::cosine_integral_log(g, mid, hi, t)) / c.total();
+    }
+    return e;
+  });
 }
 
 // Ringing of a curve sampled in order: its total variation beyond the net change, in units of its

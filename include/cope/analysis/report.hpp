@@ -40,43 +40,45 @@ struct spectrum_facts {
 // (linear, YaRN, ... shift periods); for plain RoPE it equals the closed form
 // try_critical_dimension(L, d, base) = 2 ceil((d/2) log_b(L / 2 pi)) (tests/analysis.cpp checks both).
 inline result<spectrum_facts> try_make_spectrum_facts(const spectrum& rope, double training_length, int n) {
-  const char* ctx = "spectrum_facts";
-  if (rope.clip != clip_kind::none)
-    return ::cope::detail::fail(errc::invalid_clip, ctx, ": the spectrum is already clipped (", to_string(rope.clip),
-                                ", n = ", rope.clip_n, "); pass the unclipped one");
-  if (!(std::isfinite(training_length) && training_length > 0))
-    return ::cope::detail::fail(errc::invalid_length, ctx, ": training_length (", training_length,
-                                ") must be finite and positive");
-  result<spectrum> cope = try_cope_clip(rope, n);
-  if (!cope) return cope.error();
-  result<spectrum> hard = try_hard_clip(rope, n);
-  if (!hard) return hard.error();
+  return ::cope::detail::catch_allocation_failure("make_spectrum_facts", [&]() -> result<spectrum_facts> {
+    const char* ctx = "spectrum_facts";
+    if (rope.clip != clip_kind::none)
+      return ::cope::detail::fail(errc::invalid_clip, ctx, ": the spectrum is already clipped (", to_string(rope.clip),
+                                  ", n = ", rope.clip_n, "); pass the unclipped one");
+    if (!(std::isfinite(training_length) && training_length > 0))
+      return ::cope::detail::fail(errc::invalid_length, ctx, ": training_length (", training_length,
+                                  ") must be finite and positive");
+    result<spectrum> cope = try_cope_clip(rope, n);
+    if (!cope) return cope.error();
+    result<spectrum> hard = try_hard_clip(rope, n);
+    if (!hard) return hard.error();
 
-  spectrum_facts f;
-  f.rope = rope;
-  f.cope = std::move(*cope);
-  f.hard = std::move(*hard);
-  f.training_length = training_length;
-  f.clip_n = n;
-  f.onset = rope.pairs() - n;
-  const std::vector<double> weights = cope_weights_f64(n);
-  const std::vector<double> rope_periods = periods(rope), cope_periods = periods(f.cope);
-  for (int j = 0; j < rope.pairs(); ++j) {
-    const auto u = static_cast<std::size_t>(j);
-    pair_fact p;
-    p.pair = j;
-    p.inv_freq = static_cast<double>(rope.inv_freq[u]);
-    p.period = rope_periods[u];
-    p.ood = p.period > training_length;
-    p.cope_weight = j < f.onset ? 1.0 : weights[u - static_cast<std::size_t>(f.onset)];
-    p.cope_inv_freq = static_cast<double>(f.cope.inv_freq[u]);
-    p.cope_period = cope_periods[u];
-    p.hard_inv_freq = static_cast<double>(f.hard.inv_freq[u]);
-    f.ood_count += p.ood;
-    f.critical_dimension += p.ood ? 0 : 2;
-    f.pairs.push_back(p);
-  }
-  return f;
+    spectrum_facts f;
+    f.rope = rope;
+    f.cope = std::move(*cope);
+    f.hard = std::move(*hard);
+    f.training_length = training_length;
+    f.clip_n = n;
+    f.onset = rope.pairs() - n;
+    const std::vector<double> weights = cope_weights_f64(n);
+    const std::vector<double> rope_periods = periods(rope), cope_periods = periods(f.cope);
+    for (int j = 0; j < rope.pairs(); ++j) {
+      const auto u = static_cast<std::size_t>(j);
+      pair_fact p;
+      p.pair = j;
+      p.inv_freq = static_cast<double>(rope.inv_freq[u]);
+      p.period = rope_periods[u];
+      p.ood = p.period > training_length;
+      p.cope_weight = j < f.onset ? 1.0 : weights[u - static_cast<std::size_t>(f.onset)];
+      p.cope_inv_freq = static_cast<double>(f.cope.inv_freq[u]);
+      p.cope_period = cope_periods[u];
+      p.hard_inv_freq = static_cast<double>(f.hard.inv_freq[u]);
+      f.ood_count += p.ood;
+      f.critical_dimension += p.ood ? 0 : 2;
+      f.pairs.push_back(p);
+    }
+    return f;
+  });
 }
 
 #if COPE_EXCEPTIONS

@@ -4,14 +4,17 @@
 #pragma once
 
 #include "../generators.hpp"
+#include "check_spectrum.hpp"
 #include "float32_ops.hpp"
 #include "message.hpp"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace cope {
 
@@ -21,7 +24,9 @@ namespace detail {
 
 // HF: dim = int(head_dim * partial_rotary_factor) (Python int() truncates toward zero).
 inline status check_rotary_dim(const char* ctx, int head_dim, double partial_rotary_factor, int& rotary_dim) {
-  if (head_dim <= 0) return fail(errc::invalid_dimension, ctx, ": head_dim (", head_dim, ") must be positive");
+  if (head_dim <= 0 || head_dim > max_head_dim)
+    return fail(errc::invalid_dimension, ctx, ": head_dim (", head_dim, ") must be in [1, ", max_head_dim,
+                "] (max_head_dim)");
   if (!(partial_rotary_factor > 0.0 && partial_rotary_factor <= 1.0))
     return fail(errc::invalid_factor, ctx, ": partial_rotary_factor (", partial_rotary_factor, ") must be in (0, 1]");
   const int dim = static_cast<int>(static_cast<double>(head_dim) * partial_rotary_factor);
@@ -57,6 +62,39 @@ inline status check_factor_list(const char* ctx, const char* name, const std::ve
     if (!(std::isfinite(list[j]) && list[j] > 0.0))
       return fail(errc::invalid_factor_list, ctx, ": ", name, "[", j, "] (", list[j], ") must be finite and positive");
   return {};
+}
+
+inline status check_attention_factor(const char* ctx, const char* name, double value) {
+  if (attention_factor_in_range(value)) return {};
+  return fail_attention_factor(ctx, name, value);
+}
+
+// Every generator checks what it returns: a finite positive parameter can still overflow or underflow
+// float32 on the way (factor 1e-320 rounds to 0, and inv_freq / 0 is inf), which must be an error naming
+// the parameter, never an "ok" spectrum holding inf or NaN. `cause(j)` names the parameter (and its
+// value) behind pair j.
+template <class Cause>
+status check_generated(const char* ctx, const spectrum& s, Cause&& cause) {
+  for (std::size_t j = 0; j < s.inv_freq.size(); ++j)
+    if (!std::isfinite(s.inv_freq[j]) || !std::isfinite(s.inv_freq_f64[j])) {
+      const auto [name, value] = cause(j);
+      return fail(errc::invalid_factor, ctx, ": ", name, " (", value, ") makes inv_freq[", j, "] ", s.inv_freq[j],
+                  " in float32 (", s.inv_freq_f64[j], " in double): it over- or underflows float32, and every "
+                  "inv_freq must be finite");
+    }
+  return check_attention_factor(ctx, "attention_factor", s.attention_factor);
+}
+
+inline status check_generated(const char* ctx, const spectrum& s, const char* name, double value) {
+  return check_generated(ctx, s, [&](std::size_t) { return std::pair<std::string, double>(name, value); });
+}
+
+// The list entry behind each pair (LongRoPE's short_factor / long_factor, pair_factors' factors).
+inline status check_generated(const char* ctx, const spectrum& s, const char* list_name,
+                              const std::vector<double>& list) {
+  return check_generated(ctx, s, [&](std::size_t j) {
+    return std::pair<std::string, double>(std::string(list_name) + "[" + std::to_string(j) + "]", list[j]);
+  });
 }
 
 // --- shared arithmetic ------------------------------------------------------------------------
@@ -121,11 +159,15 @@ inline namespace COPE_API_NAMESPACE {
 // ---------------------------------------------------------------------------------------------
 COPE_KERNELS_API result<spectrum> try_rope_default(int head_dim, const default_parameters& p,
                                                    const float32_math& math) {
-  const char* ctx = "default";
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  return detail::spectrum_from_powers("default", head_dim, dim, detail::rope_base_powers(p.rope_theta, dim, math));
+  return detail::catch_allocation_failure("default", [&]() -> result<spectrum> {
+    const char* ctx = "default";
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    spectrum s = detail::spectrum_from_powers("default", head_dim, dim, detail::rope_base_powers(p.rope_theta, dim, math));
+    if (auto st = detail::check_generated(ctx, s, "rope_theta", p.rope_theta); !st) return st;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,19 +175,22 @@ COPE_KERNELS_API result<spectrum> try_rope_default(int head_dim, const default_p
 // ---------------------------------------------------------------------------------------------
 COPE_KERNELS_API result<spectrum> try_rope_linear(int head_dim, const linear_parameters& p,
                                                   const float32_math& math) {
-  const char* ctx = "linear";
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
-  if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
-  spectrum s = detail::spectrum_from_powers("linear", head_dim, dim, detail::rope_base_powers(p.rope_theta, dim, math));
-  const float factor32 = detail::f32::scalar(*p.factor);
-  for (std::size_t j = 0; j < s.inv_freq.size(); ++j) {
-    s.inv_freq[j] = detail::f32::div(s.inv_freq[j], factor32);
-    s.inv_freq_f64[j] /= *p.factor;
-  }
-  return s;
+  return detail::catch_allocation_failure("linear", [&]() -> result<spectrum> {
+    const char* ctx = "linear";
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
+    if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
+    spectrum s = detail::spectrum_from_powers("linear", head_dim, dim, detail::rope_base_powers(p.rope_theta, dim, math));
+    const float factor32 = detail::f32::scalar(*p.factor);
+    for (std::size_t j = 0; j < s.inv_freq.size(); ++j) {
+      s.inv_freq[j] = detail::f32::div(s.inv_freq[j], factor32);
+      s.inv_freq_f64[j] /= *p.factor;
+    }
+    if (auto st = detail::check_generated(ctx, s, "factor", *p.factor); !st) return st;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,46 +202,55 @@ COPE_KERNELS_API result<spectrum> try_rope_linear(int head_dim, const linear_par
 COPE_KERNELS_API result<spectrum> try_rope_dynamic(int head_dim, const dynamic_parameters& p,
                                                    std::optional<std::int64_t> seq_len,
                                                    const float32_math& math) {
-  const char* ctx = "dynamic";
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (dim <= 2)
-    return detail::fail(errc::invalid_dimension, ctx, ": rotary_dim (", dim,
-                        ") must be greater than 2 (the base exponent is D / (D - 2))");
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
-  if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
-  if (auto st = detail::check_required(ctx, "max_position_embeddings", p.max_position_embeddings); !st) return st;
-  if (auto st = detail::check_positive_length(ctx, "max_position_embeddings", *p.max_position_embeddings); !st)
-    return st;
-  if (seq_len)
-    if (auto st = detail::check_positive_length(ctx, "seq_len", *seq_len); !st) return st;
+  return detail::catch_allocation_failure("dynamic", [&]() -> result<spectrum> {
+    const char* ctx = "dynamic";
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (dim <= 2)
+      return detail::fail(errc::invalid_dimension, ctx, ": rotary_dim (", dim,
+                          ") must be greater than 2 (the base exponent is D / (D - 2))");
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
+    if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
+    if (auto st = detail::check_required(ctx, "max_position_embeddings", p.max_position_embeddings); !st) return st;
+    if (auto st = detail::check_positive_length(ctx, "max_position_embeddings", *p.max_position_embeddings); !st)
+      return st;
+    if (seq_len)
+      if (auto st = detail::check_positive_length(ctx, "seq_len", *seq_len); !st) return st;
 
-  const double factor = *p.factor;
-  const std::int64_t max_len = *p.max_position_embeddings;
-  const double exponent = static_cast<double>(dim) / (dim - 2);
+    const double factor = *p.factor;
+    const std::int64_t max_len = *p.max_position_embeddings;
+    const double exponent = static_cast<double>(dim) / (dim - 2);
 
-  double base64 = p.rope_theta;  // init time: the bracket is exactly 1
-  float base32 = detail::f32::scalar(p.rope_theta);
-  if (seq_len) {
-    namespace f32 = detail::f32;
-    const std::int64_t effective = std::max(*seq_len, max_len);
-    // float32 tensor arithmetic, left to right: factor * seq_len / L - (factor - 1); then
-    // `** (D / (D - 2))` with the exponent kept in double (torch's tensor ** Python-float path).
-    const float bracket = f32::sub(f32::div(f32::mul(f32::scalar(factor), static_cast<float>(effective)),
-                                            static_cast<float>(max_len)),
-                                   f32::scalar(factor - 1.0));
-    const float stretch = static_cast<float>(std::pow(static_cast<double>(bracket), exponent));
-    base32 = f32::mul(f32::scalar(p.rope_theta), stretch);
-    base64 = p.rope_theta * std::pow(factor * static_cast<double>(effective) / static_cast<double>(max_len) -
-                                         (factor - 1.0),
-                                     exponent);
-  }
-  if (!std::isfinite(base32))
-    return detail::fail(errc::invalid_length, ctx, ": seq_len (", seq_len.value_or(max_len),
-                        ") makes the rescaled base overflow float32");
+    double base64 = p.rope_theta;  // init time: the bracket is exactly 1
+    float base32 = detail::f32::scalar(p.rope_theta);
+    if (seq_len) {
+      namespace f32 = detail::f32;
+      const std::int64_t effective = std::max(*seq_len, max_len);
+      // float32 tensor arithmetic, left to right: factor * seq_len / L - (factor - 1); then
+      // `** (D / (D - 2))` with the exponent kept in double (torch's tensor ** Python-float path).
+      const float bracket = f32::sub(f32::div(f32::mul(f32::scalar(factor), static_cast<float>(effective)),
+                                              static_cast<float>(max_len)),
+                                     f32::scalar(factor - 1.0));
+      const float stretch = static_cast<float>(std::pow(static_cast<double>(bracket), exponent));
+      base32 = f32::mul(f32::scalar(p.rope_theta), stretch);
+      base64 = p.rope_theta * std::pow(factor * static_cast<double>(effective) / static_cast<double>(max_len) -
+                                           (factor - 1.0),
+                                       exponent);
+    }
+    // The bracket is >= 1 in exact arithmetic, but in float32 a large factor cancels it (factor 1e9 at
+    // seq_len = L: 1e9 - (1e9 - 1) is 0), and a large seq_len overflows the base.
+    if (!(std::isfinite(base32) && base32 > 1.0f && std::isfinite(base64)))
+      return detail::fail(errc::invalid_factor, ctx, ": factor (", factor, ") with seq_len (",
+                          static_cast<long long>(seq_len.value_or(max_len)), ") and max_position_embeddings (",
+                          static_cast<long long>(max_len), ") makes the rescaled base ", base32,
+                          " in float32; it must be finite and greater than 1");
 
-  return detail::spectrum_from_powers("dynamic", head_dim, dim, detail::rope_base_powers(base32, base64, dim, math));
+    spectrum s =
+        detail::spectrum_from_powers("dynamic", head_dim, dim, detail::rope_base_powers(base32, base64, dim, math));
+    if (auto st = detail::check_generated(ctx, s, "factor", factor); !st) return st;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,86 +261,89 @@ COPE_KERNELS_API result<spectrum> try_rope_dynamic(int head_dim, const dynamic_p
 // ---------------------------------------------------------------------------------------------
 COPE_KERNELS_API result<spectrum> try_rope_yarn(int head_dim, const yarn_parameters& p,
                                                 const float32_math& math) {
-  const char* ctx = "yarn";
-  namespace f32 = detail::f32;
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  if (p.max_position_embeddings)
-    if (auto st = detail::check_positive_length(ctx, "max_position_embeddings", *p.max_position_embeddings); !st)
-      return st;
-  if (!p.original_max_position_embeddings && !p.max_position_embeddings)
-    return detail::fail(errc::missing_parameter, ctx,
-                        ": missing required parameter 'original_max_position_embeddings' "
-                        "(or max_position_embeddings to default it from)");
-  const std::int64_t original = p.original_max_position_embeddings.value_or(p.max_position_embeddings.value_or(0));
-  if (auto st = detail::check_positive_length(ctx, "original_max_position_embeddings", original); !st) return st;
-  if (!p.factor && !p.max_position_embeddings)
-    return detail::fail(errc::missing_parameter, ctx,
-                        ": missing required parameter 'factor' (or max_position_embeddings to derive it)");
-  const double factor = p.factor ? *p.factor
-                                 : static_cast<double>(*p.max_position_embeddings) / static_cast<double>(original);
-  if (auto st = detail::check_positive(ctx, "factor", factor, errc::invalid_factor); !st) return st;
-  if (auto st = detail::check_positive(ctx, "beta_fast", p.beta_fast, errc::invalid_beta); !st) return st;
-  if (auto st = detail::check_positive(ctx, "beta_slow", p.beta_slow, errc::invalid_beta); !st) return st;
-  if (!(p.beta_fast > p.beta_slow))
-    return detail::fail(errc::invalid_beta, ctx, ": beta_fast (", p.beta_fast, ") must be greater than beta_slow (",
-                        p.beta_slow, ")");
-  if (p.attention_factor)
-    if (auto st = detail::check_positive(ctx, "attention_factor", *p.attention_factor, errc::invalid_factor); !st)
-      return st;
-  for (const auto& [name, value] : {std::pair{"mscale", p.mscale}, std::pair{"mscale_all_dim", p.mscale_all_dim}})
-    if (value && !std::isfinite(*value))
-      return detail::fail(errc::invalid_factor, ctx, ": ", name, " (", *value, ") must be finite");
+  return detail::catch_allocation_failure("yarn", [&]() -> result<spectrum> {
+    const char* ctx = "yarn";
+    namespace f32 = detail::f32;
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (p.max_position_embeddings)
+      if (auto st = detail::check_positive_length(ctx, "max_position_embeddings", *p.max_position_embeddings); !st)
+        return st;
+    if (!p.original_max_position_embeddings && !p.max_position_embeddings)
+      return detail::fail(errc::missing_parameter, ctx,
+                          ": missing required parameter 'original_max_position_embeddings' "
+                          "(or max_position_embeddings to default it from)");
+    const std::int64_t original = p.original_max_position_embeddings.value_or(p.max_position_embeddings.value_or(0));
+    if (auto st = detail::check_positive_length(ctx, "original_max_position_embeddings", original); !st) return st;
+    if (!p.factor && !p.max_position_embeddings)
+      return detail::fail(errc::missing_parameter, ctx,
+                          ": missing required parameter 'factor' (or max_position_embeddings to derive it)");
+    const double factor = p.factor ? *p.factor
+                                   : static_cast<double>(*p.max_position_embeddings) / static_cast<double>(original);
+    if (auto st = detail::check_positive(ctx, "factor", factor, errc::invalid_factor); !st) return st;
+    if (auto st = detail::check_positive(ctx, "beta_fast", p.beta_fast, errc::invalid_beta); !st) return st;
+    if (auto st = detail::check_positive(ctx, "beta_slow", p.beta_slow, errc::invalid_beta); !st) return st;
+    if (!(p.beta_fast > p.beta_slow))
+      return detail::fail(errc::invalid_beta, ctx, ": beta_fast (", p.beta_fast, ") must be greater than beta_slow (",
+                          p.beta_slow, ")");
+    if (p.attention_factor)
+      if (auto st = detail::check_attention_factor(ctx, "attention_factor", *p.attention_factor); !st) return st;
+    for (const auto& [name, value] : {std::pair{"mscale", p.mscale}, std::pair{"mscale_all_dim", p.mscale_all_dim}})
+      if (value && !std::isfinite(*value))
+        return detail::fail(errc::invalid_factor, ctx, ": ", name, " (", *value, ") must be finite");
 
-  double attention_factor = 0.0;
-  if (p.attention_factor) {
-    attention_factor = *p.attention_factor;
-  } else if (p.mscale.value_or(0.0) != 0.0 && p.mscale_all_dim.value_or(0.0) != 0.0) {  // Python truthiness
-    attention_factor = detail::yarn_get_mscale(factor, *p.mscale) / detail::yarn_get_mscale(factor, *p.mscale_all_dim);
-  } else {
-    attention_factor = detail::yarn_get_mscale(factor);
-  }
-  if (!(std::isfinite(attention_factor) && attention_factor > 0.0))
-    return detail::fail(errc::invalid_factor, ctx, ": the attention factor from mscale (", p.mscale.value_or(0.0),
-                        ") and mscale_all_dim (", p.mscale_all_dim.value_or(0.0), ") is ", attention_factor,
-                        ", not finite and positive");
+    double attention_factor = 0.0;
+    if (p.attention_factor) {
+      attention_factor = *p.attention_factor;
+    } else if (p.mscale.value_or(0.0) != 0.0 && p.mscale_all_dim.value_or(0.0) != 0.0) {  // Python truthiness
+      attention_factor = detail::yarn_get_mscale(factor, *p.mscale) / detail::yarn_get_mscale(factor, *p.mscale_all_dim);
+    } else {
+      attention_factor = detail::yarn_get_mscale(factor);
+    }
+    if (!(std::isfinite(attention_factor) && attention_factor >= min_attention_factor &&
+          attention_factor <= max_attention_factor))
+      return detail::fail(errc::invalid_factor, ctx, ": the attention factor from mscale (", p.mscale.value_or(0.0),
+                          ") and mscale_all_dim (", p.mscale_all_dim.value_or(0.0), ") is ", attention_factor,
+                          ", outside [2^-16, 2^16] (min_attention_factor, max_attention_factor)");
 
-  // find_correction_range, then clamp to [0, D - 1] (HF clamps to D - 1, not D/2 - 1).
-  double low = detail::yarn_correction_dim(p.beta_fast, dim, p.rope_theta, static_cast<double>(original));
-  double high = detail::yarn_correction_dim(p.beta_slow, dim, p.rope_theta, static_cast<double>(original));
-  if (p.truncate) {
-    low = std::floor(low);
-    high = std::ceil(high);
-  }
-  low = std::max(low, 0.0);
-  high = std::min(high, static_cast<double>(dim - 1));
-  if (low == high) high += 0.001;  // HF's singularity guard; low > high stays unguarded, as in HF
+    // find_correction_range, then clamp to [0, D - 1] (HF clamps to D - 1, not D/2 - 1).
+    double low = detail::yarn_correction_dim(p.beta_fast, dim, p.rope_theta, static_cast<double>(original));
+    double high = detail::yarn_correction_dim(p.beta_slow, dim, p.rope_theta, static_cast<double>(original));
+    if (p.truncate) {
+      low = std::floor(low);
+      high = std::ceil(high);
+    }
+    low = std::max(low, 0.0);
+    high = std::min(high, static_cast<double>(dim - 1));
+    if (low == high) high += 0.001;  // HF's singularity guard; low > high stays unguarded, as in HF
 
-  const detail::base_powers powers = detail::rope_base_powers(p.rope_theta, dim, math);
-  spectrum s;
-  s.rope_type = "yarn";
-  s.head_dim = head_dim;
-  s.rotary_dim = dim;
-  s.attention_factor = attention_factor;
-  s.inv_freq.resize(powers.f32.size());
-  s.inv_freq_f64.resize(powers.f64.size());
-  const float factor32 = f32::scalar(factor);
-  const float low32 = f32::scalar(low);
-  const float span32 = f32::scalar(high - low);
-  for (std::size_t j = 0; j < powers.f32.size(); ++j) {
-    // float32: ramp = clamp((j - low) / (high - low), 0, 1); w_ext = 1 - ramp;
-    // inv = inv_int * (1 - w_ext) + inv_ext * w_ext, each operation rounded to float32.
-    const float ramp = std::min(std::max(f32::div(f32::sub(static_cast<float>(j), low32), span32), 0.0f), 1.0f);
-    const float w_ext = f32::sub(1.0f, ramp);
-    const float inv_ext = f32::div(1.0f, powers.f32[j]);
-    const float inv_int = f32::div(1.0f, f32::mul(factor32, powers.f32[j]));
-    s.inv_freq[j] = f32::add(f32::mul(inv_int, f32::sub(1.0f, w_ext)), f32::mul(inv_ext, w_ext));
+    const detail::base_powers powers = detail::rope_base_powers(p.rope_theta, dim, math);
+    spectrum s;
+    s.rope_type = "yarn";
+    s.head_dim = head_dim;
+    s.rotary_dim = dim;
+    s.attention_factor = attention_factor;
+    s.inv_freq.resize(powers.f32.size());
+    s.inv_freq_f64.resize(powers.f64.size());
+    const float factor32 = f32::scalar(factor);
+    const float low32 = f32::scalar(low);
+    const float span32 = f32::scalar(high - low);
+    for (std::size_t j = 0; j < powers.f32.size(); ++j) {
+      // float32: ramp = clamp((j - low) / (high - low), 0, 1); w_ext = 1 - ramp;
+      // inv = inv_int * (1 - w_ext) + inv_ext * w_ext, each operation rounded to float32.
+      const float ramp = std::min(std::max(f32::div(f32::sub(static_cast<float>(j), low32), span32), 0.0f), 1.0f);
+      const float w_ext = f32::sub(1.0f, ramp);
+      const float inv_ext = f32::div(1.0f, powers.f32[j]);
+      const float inv_int = f32::div(1.0f, f32::mul(factor32, powers.f32[j]));
+      s.inv_freq[j] = f32::add(f32::mul(inv_int, f32::sub(1.0f, w_ext)), f32::mul(inv_ext, w_ext));
 
-    const double ramp64 = std::min(std::max((static_cast<double>(j) - low) / (high - low), 0.0), 1.0);
-    s.inv_freq_f64[j] = ramp64 / (factor * powers.f64[j]) + (1.0 - ramp64) / powers.f64[j];
-  }
-  return s;
+      const double ramp64 = std::min(std::max((static_cast<double>(j) - low) / (high - low), 0.0), 1.0);
+      s.inv_freq_f64[j] = ramp64 / (factor * powers.f64[j]) + (1.0 - ramp64) / powers.f64[j];
+    }
+    if (auto st = detail::check_generated(ctx, s, "factor", factor); !st) return st;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,63 +353,66 @@ COPE_KERNELS_API result<spectrum> try_rope_yarn(int head_dim, const yarn_paramet
 // ---------------------------------------------------------------------------------------------
 COPE_KERNELS_API result<spectrum> try_rope_llama3(int head_dim, const llama3_parameters& p,
                                                   const float32_math& math) {
-  const char* ctx = "llama3";
-  namespace f32 = detail::f32;
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
-  if (auto st = detail::check_required(ctx, "low_freq_factor", p.low_freq_factor); !st) return st;
-  if (auto st = detail::check_required(ctx, "high_freq_factor", p.high_freq_factor); !st) return st;
-  if (auto st = detail::check_required(ctx, "original_max_position_embeddings", p.original_max_position_embeddings);
-      !st)
-    return st;
-  if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
-  if (auto st = detail::check_positive(ctx, "low_freq_factor", *p.low_freq_factor, errc::invalid_factor); !st)
-    return st;
-  if (auto st = detail::check_positive(ctx, "high_freq_factor", *p.high_freq_factor, errc::invalid_factor); !st)
-    return st;
-  if (!(*p.high_freq_factor > *p.low_freq_factor))
-    return detail::fail(errc::invalid_factor, ctx, ": high_freq_factor (", *p.high_freq_factor,
-                        ") must be greater than low_freq_factor (", *p.low_freq_factor, ")");
-  const std::int64_t original = *p.original_max_position_embeddings;
-  if (auto st = detail::check_positive_length(ctx, "original_max_position_embeddings", original); !st) return st;
-  if (p.max_position_embeddings && original >= *p.max_position_embeddings)
-    return detail::fail(errc::invalid_length, ctx, ": original_max_position_embeddings (",
-                        static_cast<long long>(original), ") must be less than max_position_embeddings (",
-                        static_cast<long long>(*p.max_position_embeddings), ")");
+  return detail::catch_allocation_failure("llama3", [&]() -> result<spectrum> {
+    const char* ctx = "llama3";
+    namespace f32 = detail::f32;
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
+    if (auto st = detail::check_required(ctx, "low_freq_factor", p.low_freq_factor); !st) return st;
+    if (auto st = detail::check_required(ctx, "high_freq_factor", p.high_freq_factor); !st) return st;
+    if (auto st = detail::check_required(ctx, "original_max_position_embeddings", p.original_max_position_embeddings);
+        !st)
+      return st;
+    if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
+    if (auto st = detail::check_positive(ctx, "low_freq_factor", *p.low_freq_factor, errc::invalid_factor); !st)
+      return st;
+    if (auto st = detail::check_positive(ctx, "high_freq_factor", *p.high_freq_factor, errc::invalid_factor); !st)
+      return st;
+    if (!(*p.high_freq_factor > *p.low_freq_factor))
+      return detail::fail(errc::invalid_factor, ctx, ": high_freq_factor (", *p.high_freq_factor,
+                          ") must be greater than low_freq_factor (", *p.low_freq_factor, ")");
+    const std::int64_t original = *p.original_max_position_embeddings;
+    if (auto st = detail::check_positive_length(ctx, "original_max_position_embeddings", original); !st) return st;
+    if (p.max_position_embeddings && original >= *p.max_position_embeddings)
+      return detail::fail(errc::invalid_length, ctx, ": original_max_position_embeddings (",
+                          static_cast<long long>(original), ") must be less than max_position_embeddings (",
+                          static_cast<long long>(*p.max_position_embeddings), ")");
 
-  result<spectrum> base = try_rope_default(head_dim, default_parameters{p.rope_theta, p.partial_rotary_factor}, math);
-  spectrum s = std::move(base).value();
-  s.rope_type = "llama3";
-  const double factor = *p.factor, low = *p.low_freq_factor, high = *p.high_freq_factor;
-  const double orig = static_cast<double>(original);
-  // float32 path, as HF's two torch.where calls; the Python-float thresholds become float32 scalars.
-  const float two_pi32 = f32::scalar(2 * pi), factor32 = f32::scalar(factor);
-  const float low_wavelen32 = f32::scalar(orig / low), high_wavelen32 = f32::scalar(orig / high);
-  const float orig32 = f32::scalar(orig), low32 = f32::scalar(low), band32 = f32::scalar(high - low);
-  for (std::size_t j = 0; j < s.inv_freq.size(); ++j) {
-    const float inv = s.inv_freq[j];
-    const float wavelen = f32::div(two_pi32, inv);
-    const float scaled = wavelen > low_wavelen32 ? f32::div(inv, factor32) : inv;
-    const bool medium = !(wavelen < high_wavelen32) && !(wavelen > low_wavelen32);
-    if (medium) {
-      const float smooth = f32::div(f32::sub(f32::div(orig32, wavelen), low32), band32);
-      s.inv_freq[j] = f32::add(f32::div(f32::mul(f32::sub(1.0f, smooth), scaled), factor32), f32::mul(smooth, scaled));
-    } else {
-      s.inv_freq[j] = scaled;
-    }
+    result<spectrum> base = try_rope_default(head_dim, default_parameters{p.rope_theta, p.partial_rotary_factor}, math);
+    spectrum s = std::move(base).value();
+    s.rope_type = "llama3";
+    const double factor = *p.factor, low = *p.low_freq_factor, high = *p.high_freq_factor;
+    const double orig = static_cast<double>(original);
+    // float32 path, as HF's two torch.where calls; the Python-float thresholds become float32 scalars.
+    const float two_pi32 = f32::scalar(2 * pi), factor32 = f32::scalar(factor);
+    const float low_wavelen32 = f32::scalar(orig / low), high_wavelen32 = f32::scalar(orig / high);
+    const float orig32 = f32::scalar(orig), low32 = f32::scalar(low), band32 = f32::scalar(high - low);
+    for (std::size_t j = 0; j < s.inv_freq.size(); ++j) {
+      const float inv = s.inv_freq[j];
+      const float wavelen = f32::div(two_pi32, inv);
+      const float scaled = wavelen > low_wavelen32 ? f32::div(inv, factor32) : inv;
+      const bool medium = !(wavelen < high_wavelen32) && !(wavelen > low_wavelen32);
+      if (medium) {
+        const float smooth = f32::div(f32::sub(f32::div(orig32, wavelen), low32), band32);
+        s.inv_freq[j] = f32::add(f32::div(f32::mul(f32::sub(1.0f, smooth), scaled), factor32), f32::mul(smooth, scaled));
+      } else {
+        s.inv_freq[j] = scaled;
+      }
 
-    const double inv64 = s.inv_freq_f64[j];
-    const double wavelen64 = two_pi / inv64;
-    if (wavelen64 > orig / low) {
-      s.inv_freq_f64[j] = inv64 / factor;
-    } else if (!(wavelen64 < orig / high)) {
-      const double smooth64 = (orig / wavelen64 - low) / (high - low);
-      s.inv_freq_f64[j] = (1.0 - smooth64) * inv64 / factor + smooth64 * inv64;
+      const double inv64 = s.inv_freq_f64[j];
+      const double wavelen64 = two_pi / inv64;
+      if (wavelen64 > orig / low) {
+        s.inv_freq_f64[j] = inv64 / factor;
+      } else if (!(wavelen64 < orig / high)) {
+        const double smooth64 = (orig / wavelen64 - low) / (high - low);
+        s.inv_freq_f64[j] = (1.0 - smooth64) * inv64 / factor + smooth64 * inv64;
+      }
     }
-  }
-  return s;
+    if (auto st = detail::check_generated(ctx, s, "factor", factor); !st) return st;
+    return s;
+  });
 }
 }  // namespace COPE_API_NAMESPACE
 
@@ -379,42 +439,47 @@ inline namespace COPE_API_NAMESPACE {
 COPE_KERNELS_API result<spectrum> try_rope_longrope(int head_dim, const longrope_parameters& p,
                                                     std::optional<std::int64_t> seq_len,
                                                     const float32_math& math) {
-  const char* ctx = "longrope";
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  if (auto st = detail::check_factor_list(ctx, "short_factor", p.short_factor, dim / 2); !st) return st;
-  if (auto st = detail::check_factor_list(ctx, "long_factor", p.long_factor, dim / 2); !st) return st;
-  if (auto st = detail::check_required(ctx, "original_max_position_embeddings", p.original_max_position_embeddings);
-      !st)
-    return st;
-  const std::int64_t original = *p.original_max_position_embeddings;
-  if (auto st = detail::check_positive_length(ctx, "original_max_position_embeddings", original); !st) return st;
-  if (p.max_position_embeddings)
-    if (auto st = detail::check_positive_length(ctx, "max_position_embeddings", *p.max_position_embeddings); !st)
+  return detail::catch_allocation_failure("longrope", [&]() -> result<spectrum> {
+    const char* ctx = "longrope";
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_factor_list(ctx, "short_factor", p.short_factor, dim / 2); !st) return st;
+    if (auto st = detail::check_factor_list(ctx, "long_factor", p.long_factor, dim / 2); !st) return st;
+    if (auto st = detail::check_required(ctx, "original_max_position_embeddings", p.original_max_position_embeddings);
+        !st)
       return st;
-  if (!p.factor && !p.max_position_embeddings)
-    return detail::fail(errc::missing_parameter, ctx,
-                        ": missing required parameter 'factor' (or max_position_embeddings to derive it)");
-  const double factor = p.factor ? *p.factor
-                                 : static_cast<double>(*p.max_position_embeddings) / static_cast<double>(original);
-  if (auto st = detail::check_positive(ctx, "factor", factor, errc::invalid_factor); !st) return st;
-  if (p.attention_factor)
-    if (auto st = detail::check_positive(ctx, "attention_factor", *p.attention_factor, errc::invalid_factor); !st)
-      return st;
-  if (seq_len)
-    if (auto st = detail::check_positive_length(ctx, "seq_len", *seq_len); !st) return st;
+    const std::int64_t original = *p.original_max_position_embeddings;
+    if (auto st = detail::check_positive_length(ctx, "original_max_position_embeddings", original); !st) return st;
+    if (p.max_position_embeddings)
+      if (auto st = detail::check_positive_length(ctx, "max_position_embeddings", *p.max_position_embeddings); !st)
+        return st;
+    if (!p.factor && !p.max_position_embeddings)
+      return detail::fail(errc::missing_parameter, ctx,
+                          ": missing required parameter 'factor' (or max_position_embeddings to derive it)");
+    const double factor = p.factor ? *p.factor
+                                   : static_cast<double>(*p.max_position_embeddings) / static_cast<double>(original);
+    if (auto st = detail::check_positive(ctx, "factor", factor, errc::invalid_factor); !st) return st;
+    if (p.attention_factor)
+      if (auto st = detail::check_attention_factor(ctx, "attention_factor", *p.attention_factor); !st) return st;
+    if (seq_len)
+      if (auto st = detail::check_positive_length(ctx, "seq_len", *seq_len); !st) return st;
 
-  const bool use_long = seq_len && *seq_len > original;
-  spectrum s = detail::spectrum_with_pair_factors("longrope", head_dim, dim, p.rope_theta,
-                                                  use_long ? p.long_factor : p.short_factor, math);
-  if (p.attention_factor)
-    s.attention_factor = *p.attention_factor;
-  else if (factor <= 1.0)
-    s.attention_factor = 1.0;
-  else
-    s.attention_factor = std::sqrt(1 + std::log(factor) / std::log(static_cast<double>(original)));
-  return s;
+    const bool use_long = seq_len && *seq_len > original;
+    spectrum s = detail::spectrum_with_pair_factors("longrope", head_dim, dim, p.rope_theta,
+                                                    use_long ? p.long_factor : p.short_factor, math);
+    if (p.attention_factor)
+      s.attention_factor = *p.attention_factor;
+    else if (factor <= 1.0)
+      s.attention_factor = 1.0;
+    else
+      s.attention_factor = std::sqrt(1 + std::log(factor) / std::log(static_cast<double>(original)));
+    if (auto st = detail::check_generated(ctx, s, use_long ? "long_factor" : "short_factor",
+                                          use_long ? p.long_factor : p.short_factor);
+        !st)
+      return st;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,16 +487,18 @@ COPE_KERNELS_API result<spectrum> try_rope_longrope(int head_dim, const longrope
 // ---------------------------------------------------------------------------------------------
 COPE_KERNELS_API result<spectrum> try_rope_pair_factors(int head_dim, const pair_factor_parameters& p,
                                                         const float32_math& math) {
-  const char* ctx = "pair_factors";
-  int dim = 0;
-  if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
-  if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
-  if (auto st = detail::check_factor_list(ctx, "factors", p.factors, dim / 2); !st) return st;
-  if (auto st = detail::check_positive(ctx, "attention_factor", p.attention_factor, errc::invalid_factor); !st)
-    return st;
-  spectrum s = detail::spectrum_with_pair_factors("pair_factors", head_dim, dim, p.rope_theta, p.factors, math);
-  s.attention_factor = p.attention_factor;
-  return s;
+  return detail::catch_allocation_failure("pair_factors", [&]() -> result<spectrum> {
+    const char* ctx = "pair_factors";
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_factor_list(ctx, "factors", p.factors, dim / 2); !st) return st;
+    if (auto st = detail::check_attention_factor(ctx, "attention_factor", p.attention_factor); !st) return st;
+    spectrum s = detail::spectrum_with_pair_factors("pair_factors", head_dim, dim, p.rope_theta, p.factors, math);
+    s.attention_factor = p.attention_factor;
+    if (auto st = detail::check_generated(ctx, s, "factors", p.factors); !st) return st;
+    return s;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -443,47 +510,49 @@ COPE_KERNELS_API result<spectrum> try_make_spectrum(const rope_parameters& p, in
                                                     std::optional<std::int64_t> max_position_embeddings,
                                                     std::optional<std::int64_t> seq_len,
                                                     const float32_math& math) {
-  const std::string_view type = p.rope_type;
-  if (type == "default") return try_rope_default(head_dim, {p.rope_theta, p.partial_rotary_factor}, math);
-  if (type == "linear") return try_rope_linear(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor}, math);
-  if (type == "dynamic")
-    return try_rope_dynamic(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor, max_position_embeddings},
-                            seq_len, math);
-  if (type == "yarn") {
-    yarn_parameters y;
-    y.rope_theta = p.rope_theta;
-    y.partial_rotary_factor = p.partial_rotary_factor;
-    y.factor = p.factor;
-    y.original_max_position_embeddings = p.original_max_position_embeddings;
-    y.max_position_embeddings = max_position_embeddings;
-    // HF: `beta_fast or 32`, `beta_slow or 1` — absent or zero means the default.
-    y.beta_fast = p.beta_fast.value_or(0.0) != 0.0 ? *p.beta_fast : 32.0;
-    y.beta_slow = p.beta_slow.value_or(0.0) != 0.0 ? *p.beta_slow : 1.0;
-    y.truncate = p.truncate.value_or(true);
-    y.mscale = p.mscale;
-    y.mscale_all_dim = p.mscale_all_dim;
-    y.attention_factor = p.attention_factor;
-    return try_rope_yarn(head_dim, y, math);
-  }
-  if (type == "longrope" || type == "su") {  // "su": the legacy name in early Phi-3 configs
-    longrope_parameters l;
-    l.rope_theta = p.rope_theta;
-    l.partial_rotary_factor = p.partial_rotary_factor;
-    l.short_factor = p.short_factor;
-    l.long_factor = p.long_factor;
-    l.factor = p.factor;
-    l.original_max_position_embeddings = p.original_max_position_embeddings;
-    l.max_position_embeddings = max_position_embeddings;
-    l.attention_factor = p.attention_factor;
-    return try_rope_longrope(head_dim, l, seq_len, math);
-  }
-  if (type == "llama3")
-    return try_rope_llama3(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor, p.low_freq_factor,
-                                      p.high_freq_factor, p.original_max_position_embeddings,
-                                      max_position_embeddings},
-                           math);
-  return detail::fail(errc::unknown_rope_type, "make_spectrum: unknown rope_type '", p.rope_type,
-                      "' (expected default, linear, dynamic, yarn, longrope, su or llama3)");
+  return detail::catch_allocation_failure("make_spectrum", [&]() -> result<spectrum> {
+    const std::string_view type = p.rope_type;
+    if (type == "default") return try_rope_default(head_dim, {p.rope_theta, p.partial_rotary_factor}, math);
+    if (type == "linear") return try_rope_linear(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor}, math);
+    if (type == "dynamic")
+      return try_rope_dynamic(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor, max_position_embeddings},
+                              seq_len, math);
+    if (type == "yarn") {
+      yarn_parameters y;
+      y.rope_theta = p.rope_theta;
+      y.partial_rotary_factor = p.partial_rotary_factor;
+      y.factor = p.factor;
+      y.original_max_position_embeddings = p.original_max_position_embeddings;
+      y.max_position_embeddings = max_position_embeddings;
+      // HF: `beta_fast or 32`, `beta_slow or 1` — absent or zero means the default.
+      y.beta_fast = p.beta_fast.value_or(0.0) != 0.0 ? *p.beta_fast : 32.0;
+      y.beta_slow = p.beta_slow.value_or(0.0) != 0.0 ? *p.beta_slow : 1.0;
+      y.truncate = p.truncate.value_or(true);
+      y.mscale = p.mscale;
+      y.mscale_all_dim = p.mscale_all_dim;
+      y.attention_factor = p.attention_factor;
+      return try_rope_yarn(head_dim, y, math);
+    }
+    if (type == "longrope" || type == "su") {  // "su": the legacy name in early Phi-3 configs
+      longrope_parameters l;
+      l.rope_theta = p.rope_theta;
+      l.partial_rotary_factor = p.partial_rotary_factor;
+      l.short_factor = p.short_factor;
+      l.long_factor = p.long_factor;
+      l.factor = p.factor;
+      l.original_max_position_embeddings = p.original_max_position_embeddings;
+      l.max_position_embeddings = max_position_embeddings;
+      l.attention_factor = p.attention_factor;
+      return try_rope_longrope(head_dim, l, seq_len, math);
+    }
+    if (type == "llama3")
+      return try_rope_llama3(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor, p.low_freq_factor,
+                                        p.high_freq_factor, p.original_max_position_embeddings,
+                                        max_position_embeddings},
+                             math);
+    return detail::fail(errc::unknown_rope_type, "make_spectrum: unknown rope_type '", detail::printable(p.rope_type),
+                        "' (expected default, linear, dynamic, yarn, longrope, su or llama3)");
+  });
 }
 }  // namespace COPE_API_NAMESPACE
 

@@ -22,9 +22,20 @@ const kernel_set& kernels() noexcept;
 
 static_assert(max_rotary_dim == 2 * max_pairs, "apply.hpp's max_rotary_dim is the kernels' row limit");
 
+// The stride of a size-1 dimension may hold anything (PyTorch gives such strides freely); the kernels
+// never see it, so no address is ever computed from it.
 inline head_job head_job_of(const const_tensor_view& in, const tensor_view& out) noexcept {
-  return {in.data,         out.data,       in.type,          out.type,         in.heads,
-          in.head_dim,     in.token_stride, in.head_stride, out.token_stride, out.head_stride};
+  const bool one_token = in.tokens <= 1, one_head = in.heads <= 1;
+  return {in.data,
+          out.data,
+          in.type,
+          out.type,
+          in.heads,
+          in.head_dim,
+          one_token ? 0 : in.token_stride,
+          one_head ? 0 : in.head_stride,
+          one_token ? 0 : out.token_stride,
+          one_head ? 0 : out.head_stride};
 }
 
 inline rope_job table_job(const table_view& t) noexcept {
@@ -51,6 +62,7 @@ inline void run_apply(rope_job job, const rope_args& a) noexcept {
   job.rotary_offset = a.rotary_offset;
   job.token_begin = a.token_begin;
   job.token_end = a.token_end == all_tokens ? a.q.tokens : a.token_end;
+  if (job.token_begin >= job.token_end) return;  // an empty batch or range: nothing to address
   job.q = head_job_of(a.q, a.q_out);
   if (a.k.data != nullptr) job.k = head_job_of(a.k, a.k_out);
   kernels().run(job);
@@ -71,6 +83,7 @@ inline void run_shift(rope_job job, const shift_args& a) noexcept {
   job.rotary_offset = a.rotary_offset;
   job.token_begin = a.token_begin;
   job.token_end = a.token_end == all_tokens ? a.k.tokens : a.token_end;
+  if (job.token_begin >= job.token_end) return;
   job.q = head_job_of(a.k, a.k);
   kernels().run(job);
 }
@@ -138,9 +151,9 @@ COPE_KERNELS_API status try_fill_table(const spectrum& s, std::int64_t first, st
   if (row_stride < static_cast<std::ptrdiff_t>(2 * s.inv_freq.size()))
     return detail::fail(errc::invalid_view, ctx, ": row_stride (", static_cast<long long>(row_stride),
                         ") is below 2 * pairs (", 2 * s.inv_freq.size(), ")");
-  if (first < 0 || count < 0 || first > max_position - (count > 0 ? count - 1 : 0))
-    return detail::fail(errc::invalid_position, ctx, ": positions [", static_cast<long long>(first), ", ",
-                        static_cast<long long>(first + count), ") must lie in [0, 2^29]");
+  if (first < 0 || count < 0 || first > max_position - (count > 0 ? count - 1 : 0))  // no first + count: it may overflow
+    return detail::fail(errc::invalid_position, ctx, ": first (", static_cast<long long>(first), ") and count (",
+                        static_cast<long long>(count), "): positions first .. first + count - 1 must lie in [0, 2^29]");
   detail::kernels().fill_table_rows(s.inv_freq.data(), s.inv_freq.size(), s.attention_factor, first, count, out,
                                     row_stride);
   return {};
@@ -151,14 +164,16 @@ COPE_KERNELS_API result<rope_table> try_make_table(const spectrum& s, std::int64
     return detail::fail(errc::invalid_position, "make_table: positions (", static_cast<long long>(positions),
                         ") must be in [1, 2^29 + 1]");
   if (auto st = detail::check_spectrum_for_angles("make_table", s); !st) return st;
-  rope_table t;
-  t.pairs = s.inv_freq.size();
-  t.positions = positions;
-  t.attention_factor = s.attention_factor;
-  t.values.resize(static_cast<std::size_t>(positions) * 2 * t.pairs);
-  detail::kernels().fill_table_rows(s.inv_freq.data(), t.pairs, s.attention_factor, 0, positions, t.values.data(),
-                                    static_cast<std::ptrdiff_t>(2 * t.pairs));
-  return t;
+  return detail::catch_allocation_failure("make_table", [&]() -> result<rope_table> {
+    rope_table t;
+    t.pairs = s.inv_freq.size();
+    t.positions = positions;
+    t.attention_factor = s.attention_factor;
+    t.values.resize(static_cast<std::size_t>(positions) * 2 * t.pairs);  // <= 2^29 + 1 rows of <= 1024 floats
+    detail::kernels().fill_table_rows(s.inv_freq.data(), t.pairs, s.attention_factor, 0, positions, t.values.data(),
+                                      static_cast<std::ptrdiff_t>(2 * t.pairs));
+    return t;
+  });
 }
 
 }  // namespace COPE_API_NAMESPACE

@@ -5,10 +5,12 @@
 #include "../error.hpp"
 
 #include <charconv>
+#include <new>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <stdexcept>
 #include <string_view>
 
 namespace cope::detail {
@@ -68,6 +70,57 @@ template <class... Pieces>
 status fail(errc code, const Pieces&... pieces) {
   const message_piece joined[] = {message_piece(pieces)...};
   return fail_joined(code, joined, sizeof...(Pieces));
+}
+
+// Text from the caller (a rope_type, a key) as it may be echoed in a message: printable ASCII kept,
+// every other byte as \xNN, at most `limit` bytes shown (then "...").
+inline std::string printable(std::string_view text, std::size_t limit = 64) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  if (text.size() > limit) out += "...";
+  return out;
+}
+
+// The status of a failed allocation. Composing its message may itself fail; then the message is empty
+// (the code still says what happened).
+inline status out_of_memory(const char* ctx) noexcept {
+#if COPE_EXCEPTIONS
+  try {
+    return status(errc::out_of_memory, std::string(ctx) + ": out of memory");
+  } catch (...) {
+    return status(errc::out_of_memory, std::string());
+  }
+#else
+  return status(errc::out_of_memory, std::string(ctx) + ": out of memory");
+#endif
+}
+
+// Runs body (returning a status or a result) with allocation failure turned into errc::out_of_memory:
+// no try_ function throws (with -fno-exceptions, operator new does not throw either).
+template <class Body>
+auto catch_allocation_failure(const char* ctx, Body&& body) -> decltype(body()) {
+#if COPE_EXCEPTIONS
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return out_of_memory(ctx);
+  } catch (const std::length_error&) {  // a vector asked for more than max_size()
+    return out_of_memory(ctx);
+  }
+#else
+  static_cast<void>(ctx);
+  return body();
+#endif
 }
 
 // "<ctx>: <name> (<value>) must be finite and positive"

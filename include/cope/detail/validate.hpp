@@ -14,7 +14,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <functional>
+#include <string>
+#include <tuple>
 
 namespace cope::detail {
 // Compiled once per choice of kernels, like them (scalar code vectorizes differently under other flags).
@@ -25,69 +26,254 @@ inline namespace COPE_API_NAMESPACE {
 constexpr const char* apply_ctx = "apply_rope";
 
 
-struct grid {  // a view's geometry in bytes
-  const char* data;
-  std::size_t element, tokens, heads, head_dim;
-  std::ptrdiff_t token_stride, head_stride;  // elements
-  std::size_t span() const noexcept {        // elements from data to the end of the last row
-    if (tokens == 0) return 0;
-    return (tokens - 1) * static_cast<std::size_t>(token_stride) + (heads - 1) * static_cast<std::size_t>(head_stride) +
-           head_dim;
-  }
-  const char* end() const noexcept { return data + span() * element; }
+// A view may span at most 2^60 bytes (nothing real comes close): the byte offsets of two overlapping
+// views then add and subtract without overflow.
+inline constexpr std::uint64_t max_view_bytes = std::uint64_t{1} << 60;
+
+// A view's geometry in bytes. The stride of a dimension of size 1 is never used (taken as 0): any value
+// is valid there, as PyTorch allows for size-1 dimensions.
+struct grid {
+  std::uintptr_t data;
+  std::size_t tokens, heads;
+  std::int64_t token_step, head_step, row_bytes;  // bytes
+  std::int64_t span;                               // bytes from data to the end of the last row (tokens > 0)
 };
 
-inline grid grid_of(const const_tensor_view& v) {
-  return {static_cast<const char*>(v.data), size_of(v.type), v.tokens, v.heads, v.head_dim, v.token_stride,
-          v.head_stride};
+// The geometry of a view, or false when its span exceeds max_view_bytes (computed without overflow).
+inline bool grid_of(const const_tensor_view& v, grid& g) {
+  const auto element = static_cast<std::uint64_t>(size_of(v.type));
+  const std::uint64_t limit = max_view_bytes / element;  // elements
+  g = {reinterpret_cast<std::uintptr_t>(v.data), v.tokens, v.heads, 0, 0, 0, 0};
+  if (v.tokens == 0) return true;
+  std::uint64_t span = v.head_dim;
+  if (span > limit) return false;
+  for (const auto& [count, stride, step] : {std::tuple<std::size_t, std::ptrdiff_t, std::int64_t*>{v.tokens, v.token_stride, &g.token_step},
+                                            std::tuple<std::size_t, std::ptrdiff_t, std::int64_t*>{v.heads, v.head_stride, &g.head_step}}) {
+    if (count <= 1) continue;
+    const auto s = static_cast<std::uint64_t>(stride);  // positive: checked before
+    if (count - 1 > limit / s || (count - 1) * s > limit - span) return false;
+    span += (count - 1) * s;
+    *step = static_cast<std::int64_t>(s * element);
+  }
+  if (span > limit) return false;
+  g.row_bytes = static_cast<std::int64_t>(v.head_dim * element);
+  g.span = static_cast<std::int64_t>(span * element);
+  return true;
 }
 
-// Conservative: true when the two grids provably share no byte. Disjoint address ranges, or (fused
-// QKV) the same token stride with both one-token footprints disjoint inside one stride.
-inline bool disjoint(const grid& a, const grid& b) {
-  std::less<const char*> less;
-  if (a.tokens == 0 || b.tokens == 0) return true;
-  if (!less(b.data, a.end()) || !less(a.data, b.end())) return true;
-  const std::ptrdiff_t a_stride = a.token_stride * static_cast<std::ptrdiff_t>(a.element);
-  const std::ptrdiff_t b_stride = b.token_stride * static_cast<std::ptrdiff_t>(b.element);
-  if (a.tokens != b.tokens || a_stride != b_stride) return false;
-  grid a0 = a, b0 = b;
-  a0.tokens = b0.tokens = 1;
-  const bool rows_disjoint = !less(b0.data, a0.end()) || !less(a0.data, b0.end());
-  const char* lo = less(a0.data, b0.data) ? a0.data : b0.data;
-  const char* hi = less(a0.end(), b0.end()) ? b0.end() : a0.end();
-  return rows_disjoint && hi - lo <= a_stride;
+// "q (4 tokens x 2 heads x 64 f32, token_stride 384, head_stride 64)": a view as an error names it.
+inline std::string describe(const char* name, const const_tensor_view& v) {
+  std::string out = std::string(name) + " (";
+  const message_piece pieces[] = {v.tokens, " tokens x ", v.heads, " heads x ", v.head_dim, " ", to_string(v.type),
+                                  ", token_stride ", static_cast<long long>(v.token_stride), ", head_stride ",
+                                  static_cast<long long>(v.head_stride), ")"};
+  for (const message_piece& p : pieces) out += p.text();
+  return out;
+}
+
+// Two rows, one of each view, that share a byte; or why none could be found.
+struct shared_row {
+  enum verdict { disjoint, overlap, unproven } result = disjoint;
+  std::size_t a_token = 0, a_head = 0, b_token = 0, b_head = 0;
+  std::int64_t a_begin = 0, b_begin = 0;  // the rows' first bytes, from the lower data pointer
+};
+
+namespace lattice {
+// floor(n / d) and ceil(n / d) for d > 0.
+inline std::int64_t floor_div(std::int64_t n, std::int64_t d) { return n / d - (n % d != 0 && n < 0 ? 1 : 0); }
+inline std::int64_t ceil_div(std::int64_t n, std::int64_t d) { return n / d + (n % d != 0 && n > 0 ? 1 : 0); }
+
+// One integer unknown of the search: v in [lo, hi] moves A's row start relative to B's by v * step.
+// A dimension of A alone (v = its index), of B alone (v = -its index), or one of each with the same step
+// (v = A's index - B's index: every difference in the range occurs).
+struct term {
+  std::int64_t lo, hi, step;
+  int a_dim, b_dim;  // 0 tokens, 1 heads, -1 none
+};
+}  // namespace lattice
+
+// Exact for every pair of views within a budget of row-pair visits (then `unproven`): is there a row of
+// A and a row of B whose byte ranges intersect? Row starts are a + i*sa (+ j*ha) and b + k*sb (+ l*hb);
+// the search solves the unknown with the widest range analytically and visits the others, pairing
+// dimensions of A and B with equal steps first (fused QKV buffers share the token stride, often the head
+// stride too), so a [tokens, heads, 3, head_dim] buffer costs about 2 * heads visits.
+inline shared_row find_shared_row(const grid& a, const grid& b, std::uint64_t budget = std::uint64_t{1} << 16) {
+  using lattice::term;
+  shared_row hit;
+  if (a.tokens == 0 || b.tokens == 0) return hit;
+  const std::uintptr_t origin = std::min(a.data, b.data);
+  if (a.data + static_cast<std::uintptr_t>(a.span) <= b.data || b.data + static_cast<std::uintptr_t>(b.span) <= a.data)
+    return hit;  // disjoint byte ranges (the common case); otherwise both starts lie within 2^60 of origin
+  const std::int64_t a0 = static_cast<std::int64_t>(a.data - origin), b0 = static_cast<std::int64_t>(b.data - origin);
+  const std::size_t a_count[2] = {a.tokens, a.heads}, b_count[2] = {b.tokens, b.heads};
+  const std::int64_t a_step[2] = {a.token_step, a.head_step}, b_step[2] = {b.token_step, b.head_step};
+
+  // The candidate searches: each way of pairing equal-step dimensions (none, one pair, two pairs).
+  term best[4];
+  int best_n = 0, best_solved = -1;
+  std::uint64_t best_cost = ~std::uint64_t{0};
+  for (int pairing = 0; pairing < 7; ++pairing) {
+    // pairing: 0 none; 1..4 one pair (A dim (p-1)/2 with B dim (p-1)%2); 5 both straight; 6 both crossed.
+    int partner[2] = {-1, -1};
+    if (pairing >= 1 && pairing <= 4) partner[(pairing - 1) / 2] = (pairing - 1) % 2;
+    if (pairing == 5) partner[0] = 0, partner[1] = 1;
+    if (pairing == 6) partner[0] = 1, partner[1] = 0;
+    term t[4];
+    int n = 0;
+    bool b_used[2] = {false, false}, valid = true;
+    for (int i = 0; i < 2; ++i) {
+      if (a_count[i] <= 1) {
+        valid = valid && partner[i] < 0;
+        continue;
+      }
+      const int j = partner[i];
+      if (j >= 0) {
+        valid = valid && b_count[j] > 1 && b_step[j] == a_step[i];
+        if (!valid) break;
+        b_used[j] = true;
+        t[n++] = {-static_cast<std::int64_t>(b_count[j] - 1), static_cast<std::int64_t>(a_count[i] - 1), a_step[i], i, j};
+      } else {
+        t[n++] = {0, static_cast<std::int64_t>(a_count[i] - 1), a_step[i], i, -1};
+      }
+    }
+    if (!valid) continue;
+    for (int j = 0; j < 2; ++j)
+      if (b_count[j] > 1 && !b_used[j]) t[n++] = {-static_cast<std::int64_t>(b_count[j] - 1), 0, b_step[j], -1, j};
+    int solved = -1;
+    for (int k = 0; k < n; ++k)
+      if (solved < 0 || t[k].hi - t[k].lo > t[solved].hi - t[solved].lo) solved = k;
+    std::uint64_t cost = 1;
+    for (int k = 0; k < n; ++k) {
+      const auto range = static_cast<std::uint64_t>(t[k].hi - t[k].lo) + 1;
+      if (k != solved) cost = range > (budget + 1) / cost ? budget + 1 : cost * range;  // saturating
+    }
+    if (cost < best_cost) {
+      best_cost = cost;
+      best_n = n;
+      best_solved = solved;
+      std::copy(t, t + n, best);
+    }
+  }
+  if (best_cost > budget) {
+    hit.result = shared_row::unproven;
+    return hit;
+  }
+
+  // Visit every value of the other unknowns (an odometer); solve the widest: rows intersect iff
+  // -row_a < c + v * step < row_b.
+  std::int64_t value[4];
+  for (int k = 0; k < best_n; ++k) value[k] = best[k].lo;
+  for (;;) {
+    std::int64_t c = a0 - b0;
+    for (int k = 0; k < best_n; ++k)
+      if (k != best_solved) c += value[k] * best[k].step;
+    bool found = false;
+    if (best_solved < 0) {
+      found = -a.row_bytes < c && c < b.row_bytes;
+    } else {
+      const term& s = best[best_solved];
+      const std::int64_t lo = std::max(s.lo, lattice::floor_div(-a.row_bytes - c, s.step) + 1);
+      const std::int64_t hi = std::min(s.hi, lattice::ceil_div(b.row_bytes - c, s.step) - 1);
+      if (lo <= hi) {
+        found = true;
+        value[best_solved] = lo;
+      }
+    }
+    if (found) {
+      std::size_t a_index[2] = {0, 0}, b_index[2] = {0, 0};
+      for (int k = 0; k < best_n; ++k) {
+        const std::int64_t v = value[k];
+        if (best[k].a_dim >= 0) a_index[best[k].a_dim] = static_cast<std::size_t>(best[k].b_dim >= 0 ? std::max<std::int64_t>(v, 0) : v);
+        if (best[k].b_dim >= 0) b_index[best[k].b_dim] = static_cast<std::size_t>(best[k].a_dim >= 0 ? std::max<std::int64_t>(-v, 0) : -v);
+      }
+      hit.result = shared_row::overlap;
+      hit.a_token = a_index[0], hit.a_head = a_index[1], hit.b_token = b_index[0], hit.b_head = b_index[1];
+      hit.a_begin = a0 + static_cast<std::int64_t>(hit.a_token) * a.token_step + static_cast<std::int64_t>(hit.a_head) * a.head_step;
+      hit.b_begin = b0 + static_cast<std::int64_t>(hit.b_token) * b.token_step + static_cast<std::int64_t>(hit.b_head) * b.head_step;
+      return hit;
+    }
+    int k = 0;
+    for (; k < best_n; ++k) {
+      if (k == best_solved) continue;
+      if (value[k] < best[k].hi) {
+        ++value[k];
+        break;
+      }
+      value[k] = best[k].lo;
+    }
+    if (k == best_n) return hit;  // every value visited: disjoint
+  }
+}
+
+// The error for two views that share (or may share) a byte: both views, their strides and byte extents,
+// and the first rows found in common.
+COPE_NOINLINE inline status fail_shared(errc code, const char* where, const char* a_name, const const_tensor_view& a,
+                                        const char* b_name, const const_tensor_view& b, const shared_row& hit) {
+  grid ga, gb;
+  static_cast<void>(grid_of(a, ga));
+  static_cast<void>(grid_of(b, gb));
+  const std::uintptr_t origin = std::min(ga.data, gb.data);
+  const auto a0 = static_cast<long long>(ga.data - origin), b0 = static_cast<long long>(gb.data - origin);
+  const std::string da = describe(a_name, a), db = describe(b_name, b);
+  const char* same = code == errc::invalid_aliasing ? " without being the same view (in place)" : "";
+  if (hit.result == shared_row::unproven)
+    return fail(code, where, ": ", a_name, " and ", b_name, " may overlap", same, ": ", da, " spans bytes [", a0, ", ",
+                a0 + ga.span, ") and ", db, " spans bytes [", b0, ", ", b0 + gb.span,
+                ") from the lower data pointer; with these strides cope cannot prove them disjoint within its search "
+                "budget (docs/kernels.md, \"Views\")");
+  return fail(code, where, ": ", a_name, " and ", b_name, " overlap", same, ": ", a_name, "'s row (token ", hit.a_token,
+              ", head ", hit.a_head, ") at bytes [", static_cast<long long>(hit.a_begin), ", ",
+              static_cast<long long>(hit.a_begin + ga.row_bytes), ") meets ", b_name, "'s row (token ", hit.b_token,
+              ", head ", hit.b_head, ") at bytes [", static_cast<long long>(hit.b_begin), ", ",
+              static_cast<long long>(hit.b_begin + gb.row_bytes), "); ", da, " spans bytes [", a0, ", ", a0 + ga.span,
+              "), ", db, " spans bytes [", b0, ", ", b0 + gb.span, "), counted from the lower data pointer");
+}
+
+// Both views already passed check_view.
+inline status check_disjoint(errc code, const char* where, const char* a_name, const const_tensor_view& a,
+                             const char* b_name, const const_tensor_view& b) {
+  grid ga, gb;
+  if (!grid_of(a, ga) || !grid_of(b, gb)) return {};  // unreachable after check_view
+  const shared_row hit = find_shared_row(ga, gb);
+  if (hit.result == shared_row::disjoint) return {};
+  return fail_shared(code, where, a_name, a, b_name, b, hit);
 }
 
 COPE_NOINLINE inline status check_view(const char* name, const const_tensor_view& v, std::size_t window_end, const char* where = apply_ctx) {
-  if (v.data == nullptr) return fail(errc::null_data, where, ": ", name, " is null");
   if (v.heads == 0 || v.head_dim == 0)
     return fail(errc::invalid_view, where, ": ", name, " has ", v.heads, " heads of head_dim ", v.head_dim,
                 "; both must be positive");
   if (v.head_dim < window_end)
     return fail(errc::invalid_dimension, where, ": ", name, ".head_dim (", v.head_dim, ") is smaller than the rotary window end (",
                 window_end, ")");
+  if (v.tokens == 0) return {};  // an empty batch: nothing is read or written, data may be null
+  if (v.data == nullptr) return fail(errc::null_data, where, ": ", name, " is null");
   if (v.tokens > 1 && v.token_stride <= 0)
     return fail(errc::invalid_view, where, ": ", name, ".token_stride (", static_cast<long long>(v.token_stride),
                 ") must be positive");
   if (v.heads > 1 && v.head_stride <= 0)
     return fail(errc::invalid_view, where, ": ", name, ".head_stride (", static_cast<long long>(v.head_stride),
                 ") must be positive");
+  grid g;
+  if (!grid_of(v, g))
+    return fail(errc::invalid_view, where, ": ", describe(name, v), " spans more than 2^60 bytes");
+  if (g.data + static_cast<std::uintptr_t>(g.span) < g.data)
+    return fail(errc::invalid_view, where, ": ", describe(name, v), " runs past the end of the address space");
   // Rows must not overlap: with the strides sorted, the smaller must clear a row and the larger
-  // must clear all rows of the smaller.
-  std::size_t s1 = static_cast<std::size_t>(std::max<std::ptrdiff_t>(v.head_stride, 0)), n1 = v.heads;
-  std::size_t s2 = static_cast<std::size_t>(std::max<std::ptrdiff_t>(v.token_stride, 0)), n2 = v.tokens;
+  // must clear all rows of the smaller. (Strides of size-1 dimensions count as 0.)
+  std::size_t s1 = v.heads > 1 ? static_cast<std::size_t>(v.head_stride) : 0, n1 = v.heads;
+  std::size_t s2 = v.tokens > 1 ? static_cast<std::size_t>(v.token_stride) : 0, n2 = v.tokens;
   if (n1 <= 1 || (n2 > 1 && s2 < s1)) {
     std::swap(s1, s2);
     std::swap(n1, n2);
   }
   const bool rows_ok = (n1 <= 1 || s1 >= v.head_dim) && (n2 <= 1 || s2 >= (n1 - 1) * s1 + v.head_dim);
   if (!rows_ok)
-    return fail(errc::overlapping_views, where, ": ", name, "'s rows overlap (token_stride ",
-                static_cast<long long>(v.token_stride), ", head_stride ", static_cast<long long>(v.head_stride),
-                ", head_dim ", v.head_dim, ")");
-  if (v.capacity != 0 && grid_of(v).span() > v.capacity)
-    return fail(errc::overlapping_views, where, ": ", name, " spans ", grid_of(v).span(),
+    return fail(errc::overlapping_views, where, ": ", describe(name, v), " has rows that overlap (a head's ", v.head_dim,
+                " elements must fit within the smaller stride, all heads of a token within the larger)");
+  const auto span = static_cast<std::size_t>(g.span) / size_of(v.type);
+  if (v.capacity != 0 && span > v.capacity)
+    return fail(errc::overlapping_views, where, ": ", describe(name, v), " spans ", span,
                 " elements, past its stated capacity (", v.capacity, ")");
   return {};
 }
@@ -112,24 +298,23 @@ COPE_NOINLINE inline status check_pair(const char* in_name, const const_tensor_v
   if (!supported_types(in.type, out.type))
     return fail(errc::invalid_view, apply_ctx, ": ", in_name, " (", to_string(in.type), ") to ", out_name, " (",
                 to_string(out.type), ") is not supported: same type, or f32 to f16 / bf16");
+  if (in.tokens == 0) return {};
   if (out.data == in.data) {
     if (out.type != in.type || out.token_stride != in.token_stride || out.head_stride != in.head_stride)
       return fail(errc::invalid_aliasing, apply_ctx, ": ", out_name, " starts at ", in_name,
                   " but differs in type or strides; in place needs the same view");
     return {};
   }
-  if (!disjoint(grid_of(in), grid_of(out)))
-    return fail(errc::invalid_aliasing, apply_ctx, ": ", in_name, " and ", out_name,
-                " overlap without being the same view (in place)");
-  return {};
+  return check_disjoint(errc::invalid_aliasing, apply_ctx, in_name, in, out_name, out);
 }
 
 // [token_begin, token_end) within the view's tokens (token_end == all_tokens: to the last).
 inline status check_token_range(const char* where, std::size_t token_begin, std::size_t token_end, std::size_t tokens) {
   const std::size_t end = token_end == all_tokens ? tokens : token_end;
-  if (token_begin > end || end > tokens)
-    return fail(errc::invalid_position, where, ": token range [", token_begin, ", ", end, ") is not within the ", tokens,
-                " tokens");
+  if (token_begin > end)
+    return fail(errc::invalid_position, where, ": token_begin (", token_begin, ") is after token_end (", end, ")");
+  if (end > tokens)
+    return fail(errc::invalid_position, where, ": token_end (", end, ") is beyond the ", tokens, " tokens");
   return {};
 }
 
@@ -154,9 +339,9 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
       return {};
     case position_kind::ids_i32:
     case position_kind::ids_i64: {
-      if (pos.ids == nullptr) return fail(errc::null_data, apply_ctx, ": position_ids is null");
       if (pos.count != tokens)
         return fail(errc::invalid_position, apply_ctx, ": position_ids has ", pos.count, " entries for ", tokens, " tokens");
+      if (tokens > 0 && pos.ids == nullptr) return fail(errc::null_data, apply_ctx, ": position_ids is null");
       for (std::size_t t = a.token_begin; t < end; ++t) {
         const std::int64_t p = pos.kind == position_kind::ids_i32 ? static_cast<const std::int32_t*>(pos.ids)[t]
                                                                   : static_cast<const std::int64_t*>(pos.ids)[t];
@@ -166,9 +351,12 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
     }
     case position_kind::ragged_i32:
     case position_kind::ragged_i64: {
+      if (pos.requests == 0) {
+        if (tokens == 0) return {};  // an empty batch: no request, the pointers may be null
+        return fail(errc::invalid_position, apply_ctx, ": a ragged batch of ", tokens, " tokens needs at least one request");
+      }
       if (pos.indptr == nullptr || pos.request_offsets == nullptr)
         return fail(errc::null_data, apply_ctx, ": ragged ", pos.indptr == nullptr ? "indptr" : "request_offsets", " is null");
-      if (pos.requests == 0) return fail(errc::invalid_position, apply_ctx, ": a ragged batch needs at least one request");
       const bool i32 = pos.kind == position_kind::ragged_i32;
       auto indptr = [&](std::size_t r) -> std::int64_t {
         return i32 ? static_cast<const std::int32_t*>(pos.indptr)[r] : static_cast<const std::int64_t*>(pos.indptr)[r];
@@ -182,16 +370,20 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
       if (indptr(pos.requests) != static_cast<std::int64_t>(tokens))
         return fail(errc::invalid_position, apply_ctx, ": indptr[", pos.requests, "] (",
                     static_cast<long long>(indptr(pos.requests)), ") must equal the number of tokens (", tokens, ")");
+      // Compared before subtracting: indptr[r] in [0, tokens] makes every length exact.
       for (std::size_t r = 0; r < pos.requests; ++r) {
-        const std::int64_t length = indptr(r + 1) - indptr(r);
-        if (length < 0)
+        if (indptr(r + 1) < indptr(r))
           return fail(errc::invalid_position, apply_ctx, ": indptr decreases at request ", r, " (",
                       static_cast<long long>(indptr(r)), " then ", static_cast<long long>(indptr(r + 1)), ")");
+        if (indptr(r + 1) > static_cast<std::int64_t>(tokens))
+          return fail(errc::invalid_position, apply_ctx, ": indptr[", r + 1, "] (", static_cast<long long>(indptr(r + 1)),
+                      ") is beyond the number of tokens (", tokens, ")");
+        const std::int64_t length = indptr(r + 1) - indptr(r);
         if (auto st = check_one("request_offsets", r, offset(r)); !st) return st;
         if (length > 0 && offset(r) > last - (length - 1))
-          return fail(errc::invalid_position, apply_ctx, ": request ", r, " reaches position ",
-                      static_cast<long long>(offset(r) + length - 1), ", beyond ", limit_name, " (",
-                      static_cast<long long>(last), ")");
+          return fail(errc::invalid_position, apply_ctx, ": request ", r, " (request_offsets[", r, "] ",
+                      static_cast<long long>(offset(r)), ", ", static_cast<long long>(length), " tokens) reaches beyond ",
+                      limit_name, " (", static_cast<long long>(last), ")");
       }
       return {};
     }
@@ -208,9 +400,16 @@ COPE_NOINLINE inline status check_args(const rope_args& a, std::size_t pairs, st
     if (auto st = check_pair("k", a.k, "k_out", a.k_out, window_end); !st) return st;
     if (a.k.tokens != a.q.tokens)
       return fail(errc::invalid_view, apply_ctx, ": k has ", a.k.tokens, " tokens but q has ", a.q.tokens);
-    const grid q = grid_of(a.q), q_out = grid_of(a.q_out), k = grid_of(a.k), k_out = grid_of(a.k_out);
-    if (!disjoint(q_out, k_out) || !disjoint(q_out, k) || !disjoint(k_out, q))
-      return fail(errc::invalid_aliasing, apply_ctx, ": q and k views overlap");
+    // Each output against the other call's output and input (an input may be shared by both).
+    const bool q_in_place = a.q_out.data == a.q.data, k_in_place = a.k_out.data == a.k.data;
+    const char* q_out_name = q_in_place ? "q" : "q_out";
+    const char* k_out_name = k_in_place ? "k" : "k_out";
+    if (auto st = check_disjoint(errc::invalid_aliasing, apply_ctx, q_out_name, a.q_out, k_out_name, a.k_out); !st)
+      return st;
+    if (!k_in_place)
+      if (auto st = check_disjoint(errc::invalid_aliasing, apply_ctx, q_out_name, a.q_out, "k", a.k); !st) return st;
+    if (!q_in_place)
+      if (auto st = check_disjoint(errc::invalid_aliasing, apply_ctx, "q", a.q, k_out_name, a.k_out); !st) return st;
   }
   if (auto st = check_positions(a, a.q.tokens, last, limit_name); !st) return st;
 
@@ -227,9 +426,8 @@ COPE_NOINLINE inline status check_table(const table_view& t, const char* where =
   if (t.row_stride < static_cast<std::ptrdiff_t>(2 * t.pairs))
     return fail(errc::invalid_view, where, ": the table's row_stride (", static_cast<long long>(t.row_stride),
                 ") is below 2 * pairs (", 2 * t.pairs, ")");
-  if (!(std::isfinite(t.attention_factor) && t.attention_factor > 0))
-    return fail(errc::invalid_factor, where, ": the table's attention_factor (", t.attention_factor,
-                ") must be finite and positive");
+  if (!attention_factor_in_range(t.attention_factor))
+    return fail_attention_factor(where, "the table's attention_factor", t.attention_factor);
   return {};
 }
 
@@ -246,7 +444,7 @@ inline status check_spectrum_for_angles(const char* where, const spectrum& s) {
   }
   const bool in_range = largest <= 0x40800000u;  // 4.0f
   if (!in_range || s.inv_freq.empty() || s.rotary_dim != 2 * s.pairs() ||
-      !(std::isfinite(s.attention_factor) && s.attention_factor > 0)) {
+      !attention_factor_in_range(s.attention_factor)) {
     if (auto st = check_spectrum(where, s); !st) return st;
     for (std::size_t j = 0; j < s.inv_freq.size(); ++j)
       if (s.inv_freq[j] > max_inv_freq)
@@ -275,9 +473,9 @@ COPE_NOINLINE inline status check_shift(const shift_args& a, std::size_t pairs, 
   if (d.kind == delta_kind::constant) return check_one("delta", d.value);
   if (d.kind != delta_kind::per_token_i32 && d.kind != delta_kind::per_token_i64)
     return fail(errc::invalid_position, where, ": unknown delta kind");
-  if (d.deltas == nullptr) return fail(errc::null_data, where, ": the per-token deltas are null");
   if (d.count != tokens)
     return fail(errc::invalid_position, where, ": ", d.count, " per-token deltas for ", tokens, " tokens");
+  if (tokens > 0 && d.deltas == nullptr) return fail(errc::null_data, where, ": the per-token deltas are null");
   for (std::size_t t = a.token_begin; t < end; ++t) {
     const std::int64_t v = d.kind == delta_kind::per_token_i64 ? static_cast<const std::int64_t*>(d.deltas)[t]
                                                                : static_cast<const std::int32_t*>(d.deltas)[t];
