@@ -10,6 +10,8 @@
 //
 //   cope_demo [--head_dim D] [--rope_theta B] [--training_length L] [--n N] [--rope_type T]
 //             [--factor F] [--original_max_position_embeddings N] [...]   (see usage())
+#include "demo_options.hpp"
+
 #include <cope/analysis.hpp>
 #include <cope/cope.hpp>
 
@@ -17,13 +19,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <map>
-#include <optional>
-#include <sstream>
+#include <new>
+#include <spawn.h>
 #include <string>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <vector>
+
+extern char** environ;
 
 #ifndef COPE_FIGURES_SCRIPT
 #error "COPE_FIGURES_SCRIPT (the path of docs/figures/figures.gp) must be defined by the build"
@@ -32,149 +35,7 @@
 namespace {
 
 namespace an = cope::analysis;
-
-void usage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: cope_demo [options]\n"
-               "  with no options: the CoPE paper's setting (head_dim 128, rope_theta 1e7, training_length 65536, n 20)\n"
-               "model:\n"
-               "  --head_dim D                     even, > 0 (128)\n"
-               "  --rope_theta B | --base B        RoPE base (1e7)\n"
-               "  --training_length L              pre-training context length, for OOD pairs and d_ct (65536)\n"
-               "  --n N | --clip_n N               lowest pairs CoPE / HardClip clip (20)\n"
-               "  --rope_type T                    default | linear | dynamic | yarn | llama3 | longrope\n"
-               "  --factor F  --original_max_position_embeddings N  --max_position_embeddings N  --seq_len N\n"
-               "  --partial_rotary_factor F  --attention_factor F  --beta_fast F  --beta_slow F  --mscale F\n"
-               "  --mscale_all_dim F  --truncate true|false  --low_freq_factor F  --high_freq_factor F\n"
-               "  --short_factor a,b,...  --long_factor a,b,...\n"
-               "output:\n"
-               "  --figures DIR                    where the figures go (docs/figures with no model options,\n"
-               "                                   build/demo/figures otherwise)\n"
-               "  --no_render                      write the CSVs but do not run gnuplot\n"
-               "  --help\n");
-}
-
-// ---- arguments ----------------------------------------------------------------------------------
-
-struct options {
-  int head_dim = 128;
-  double training_length = 65536;
-  int n = cope::paper_clip_pairs;
-  cope::rope_parameters rope;
-  std::optional<std::int64_t> max_position_embeddings, seq_len;
-  bool model_given = false;
-  std::string figures;
-  bool render = true;
-};
-
-struct bad_argument {
-  std::string message;
-};
-
-double parse_number(const std::string& name, const std::string& text) {
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v))
-    throw bad_argument{"--" + name + " '" + text + "' is not a finite number"};
-  return v;
-}
-
-std::int64_t parse_integer(const std::string& name, const std::string& text) {
-  char* end = nullptr;
-  errno = 0;
-  const double v = std::strtod(text.c_str(), &end);  // accepts 65536 and 6.5536e4 alike
-  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || !std::isfinite(v) ||
-      v != std::floor(v) || std::abs(v) > 9.0e15)
-    throw bad_argument{"--" + name + " '" + text + "' is not an integer"};
-  return static_cast<std::int64_t>(v);
-}
-
-int parse_int(const std::string& name, const std::string& text) {
-  const std::int64_t v = parse_integer(name, text);
-  if (v < -1000000 || v > 1000000) throw bad_argument{"--" + name + " '" + text + "' is out of range"};
-  return static_cast<int>(v);
-}
-
-std::vector<double> parse_list(const std::string& name, const std::string& text) {
-  std::vector<double> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(parse_number(name, item));
-  if (out.empty()) throw bad_argument{"--" + name + " '" + text + "' is not a comma-separated list of numbers"};
-  return out;
-}
-
-options parse(int argc, char** argv) {
-  options o;
-  o.rope.rope_theta = 1e7;
-  using setter = std::function<void(const std::string& name, const std::string& value)>;
-  cope::rope_parameters& r = o.rope;
-  const std::map<std::string, setter> model = {
-      {"head_dim", [&](auto& k, auto& v) { o.head_dim = parse_int(k, v); }},
-      {"rope_theta", [&](auto& k, auto& v) { r.rope_theta = parse_number(k, v); }},
-      {"base", [&](auto& k, auto& v) { r.rope_theta = parse_number(k, v); }},
-      {"training_length", [&](auto& k, auto& v) { o.training_length = parse_number(k, v); }},
-      {"n", [&](auto& k, auto& v) { o.n = parse_int(k, v); }},
-      {"clip_n", [&](auto& k, auto& v) { o.n = parse_int(k, v); }},
-      {"rope_type", [&](auto&, auto& v) { r.rope_type = v; }},
-      {"factor", [&](auto& k, auto& v) { r.factor = parse_number(k, v); }},
-      {"partial_rotary_factor", [&](auto& k, auto& v) { r.partial_rotary_factor = parse_number(k, v); }},
-      {"original_max_position_embeddings",
-       [&](auto& k, auto& v) { r.original_max_position_embeddings = parse_integer(k, v); }},
-      {"max_position_embeddings", [&](auto& k, auto& v) { o.max_position_embeddings = parse_integer(k, v); }},
-      {"seq_len", [&](auto& k, auto& v) { o.seq_len = parse_integer(k, v); }},
-      {"attention_factor", [&](auto& k, auto& v) { r.attention_factor = parse_number(k, v); }},
-      {"beta_fast", [&](auto& k, auto& v) { r.beta_fast = parse_number(k, v); }},
-      {"beta_slow", [&](auto& k, auto& v) { r.beta_slow = parse_number(k, v); }},
-      {"mscale", [&](auto& k, auto& v) { r.mscale = parse_number(k, v); }},
-      {"mscale_all_dim", [&](auto& k, auto& v) { r.mscale_all_dim = parse_number(k, v); }},
-      {"low_freq_factor", [&](auto& k, auto& v) { r.low_freq_factor = parse_number(k, v); }},
-      {"high_freq_factor", [&](auto& k, auto& v) { r.high_freq_factor = parse_number(k, v); }},
-      {"short_factor", [&](auto& k, auto& v) { r.short_factor = parse_list(k, v); }},
-      {"long_factor", [&](auto& k, auto& v) { r.long_factor = parse_list(k, v); }},
-      {"truncate",
-       [&](auto& k, auto& v) {
-         if (v != "true" && v != "false") throw bad_argument{"--" + k + " '" + v + "' is not true or false"};
-         r.truncate = v == "true";
-       }},
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      std::exit(0);
-    }
-    if (arg == "--no_render") {
-      o.render = false;
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) throw bad_argument{"'" + arg + "' is not an option (options start with --)"};
-    std::string name = arg.substr(2), value;
-    if (const auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      throw bad_argument{"--" + name + " needs a value"};
-    }
-    for (char& c : name)
-      if (c == '-') c = '_';  // --head-dim works as --head_dim
-    if (name == "figures") {
-      if (value.empty() || value.find('\'') != std::string::npos)
-        throw bad_argument{"--figures '" + value + "' must be a non-empty path without a single quote"};
-      o.figures = value;
-    } else if (const auto it = model.find(name); it != model.end()) {
-      it->second(name, value);
-      o.model_given = true;
-    } else {
-      throw bad_argument{"unknown option --" + name};
-    }
-  }
-  if (o.figures.empty()) o.figures = o.model_given ? "build/demo/figures" : "docs/figures";
-  return o;
-}
+using demo::bad_argument;
 
 // ---- output helpers -----------------------------------------------------------------------------
 
@@ -349,11 +210,26 @@ void write_figures(const std::string& dir, const cope::spectrum& rope, int n, co
   }
 }
 
+// Runs gnuplot on the figure script with the directory as its ARG1: an argument vector, no shell, so a
+// directory name is never interpreted. Returns gnuplot's exit status (127: not found).
+int render_figures(const std::string& dir) {
+  const char* argv[] = {"gnuplot", "-c", COPE_FIGURES_SCRIPT, dir.c_str(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, "gnuplot", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) return 127;
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return 1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    const options o = parse(argc, argv);
+    const demo::options o = demo::parse(argc, argv);
+    if (o.help) {
+      demo::usage(stdout);
+      return 0;
+    }
     const cope::spectrum rope =
         checked(cope::try_make_spectrum(o.rope, o.head_dim, o.max_position_embeddings, o.seq_len));
     const an::spectrum_facts facts = checked(an::try_make_spectrum_facts(rope, o.training_length, o.n));
@@ -377,9 +253,9 @@ int main(int argc, char** argv) {
                 o.model_given ? "this model" : "the paper's figure setting", figure_rope.head_dim,
                 o.model_given ? o.rope.rope_theta : 1e4, figure_n, o.figures.c_str());
     if (o.render) {
-      const std::string command = std::string("gnuplot -e \"dir='") + o.figures + "'\" '" + COPE_FIGURES_SCRIPT + "'";
-      if (std::system(command.c_str()) != 0) {
-        std::fprintf(stderr, "cope_demo: rendering the figures failed: %s\n", command.c_str());
+      if (const int status = render_figures(o.figures); status != 0) {
+        std::fprintf(stderr, "cope_demo: rendering the figures failed: gnuplot -c %s <figures dir> exited with %d\n",
+                     COPE_FIGURES_SCRIPT, status);
         return 1;
       }
       std::printf("rendered %s/{spectrum,semantic_decay,attention_signal,leakage_kernel,leakage_error}.png\n",
@@ -389,6 +265,9 @@ int main(int argc, char** argv) {
   } catch (const bad_argument& e) {
     std::fprintf(stderr, "cope_demo: %s\n", e.message.c_str());
     std::fprintf(stderr, "run cope_demo --help for the options\n");
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "cope_demo: out of memory (the analysis of these options needs more than this machine has)\n");
     return 2;
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages cope's builds need, if any is missing (root, or sudo).
-#   scripts/install-deps.sh test   compilers, CMake, Ninja, pkg-config, Catch2, nlohmann/json (reading the
+#   scripts/install-deps.sh test   compilers (Clang with its runtime libraries: libFuzzer, sanitizers), CMake,
+#                                  Ninja, pkg-config, Catch2, nlohmann/json (reading the
 #                                  golden data), Sleef (the golden-data tests), Eigen (the analysis tests),
 #                                  the AArch64 cross compiler and qemu (the NEON tests), binutils (nm)
 #   scripts/install-deps.sh demo   compiler, CMake, Ninja, Eigen (the analysis), gnuplot and a font (the
@@ -10,7 +11,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config)
 case "${1:-test}" in
-  test) packages+=(clang catch2 libsleef-dev libeigen3-dev nlohmann-json3-dev g++-aarch64-linux-gnu qemu-user binutils) ;;
+  test) packages+=(clang libclang-rt-14-dev catch2 libsleef-dev libeigen3-dev nlohmann-json3-dev g++-aarch64-linux-gnu qemu-user binutils) ;;
   demo) packages+=(libeigen3-dev gnuplot-nox fonts-dejavu-core libbenchmark-dev) ;;
   bench) packages+=(libbenchmark-dev) ;;
   *) echo "usage: $0 [test|demo|bench]" >&2; exit 2 ;;

@@ -2,8 +2,8 @@
 # The whole test suite, as CI runs it: installs what is missing, then builds and runs every test with
 # GCC, with Clang, and with GCC under AddressSanitizer + UndefinedBehaviorSanitizer, all with
 # -Wall -Wextra -Wpedantic -Werror; the kernel tests run once per ISA path the host can run, and the
-# GCC suite also cross-compiles them for AArch64 NEON and runs them under qemu. Exits non-zero if
-# anything fails.
+# GCC suite also cross-compiles them for AArch64 NEON and runs them under qemu; the Clang suite runs the
+# fuzz targets briefly (longer campaigns: scripts/fuzz.sh). Exits non-zero if anything fails.
 # The golden data is read from ../shared/reference (override: COPE_REFERENCE_DIR=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,10 @@ run_suite() {  # name, then CMake arguments
 }
 
 run_suite gcc -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOPE_TEST_NEON=ON
-run_suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCOPE_TEST_PACKAGING=OFF
+# The Clang suite also builds the fuzz targets (libFuzzer + ASan + UBSan) and runs each about 60 s from its
+# committed seeds, and the ThreadSanitizer test of the first runtime-dispatch call (tests/fuzz).
+run_suite clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCOPE_TEST_PACKAGING=OFF \
+  -DCOPE_TEST_FUZZ=ON
 # -Wno-maybe-uninitialized: GCC 12 at -O1 with sanitizers reports a false positive inside libstdc++'s
 # <regex> (std::function in _StateT), instantiated by Catch2's implementation; every other warning stays an error.
 sanitizers="-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

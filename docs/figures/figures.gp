@@ -1,6 +1,7 @@
 # Renders the demo's CSVs into the PNGs of docs/figures (README, docs/analysis.md). Called by
-# examples/cope_demo as: gnuplot -e "dir='DIR'" docs/figures/figures.gp
-if (!exists("dir")) dir = "docs/figures"
+# examples/cope_demo as: gnuplot -c docs/figures/figures.gp DIR (the directory arrives as ARG1, a string
+# gnuplot never parses as commands).
+dir = ARGC >= 1 ? ARG1 : "docs/figures"
 set datafile separator ","
 set terminal pngcairo size 900,560 enhanced font "DejaVu Sans,11" linewidth 1.4
 set key autotitle columnhead
