@@ -16,7 +16,7 @@ cmake -S . -B build/fuzz -G Ninja -Wno-dev -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_
   -DCMAKE_BUILD_TYPE=Debug -DCOPE_REQUIRE_TESTS=ON -DCOPE_TEST_FUZZ=ON -DCOPE_TEST_PACKAGING=OFF >/dev/null
 cmake --build build/fuzz --target fuzz_spectrum fuzz_apply fuzz_demo_args -j "$(nproc)"
 
-isas=$(cd build/fuzz && ctest -N -R '^fuzz:apply:' | sed -nE 's/.*fuzz:apply:([a-z0-9]+)$/\1/p')
+isas=$(cd build/fuzz && ctest -N -R '^fuzz:apply:' | sed -nE 's/.*fuzz:apply:([a-z0-9]+)$/\1/p' | tr '\n' ' ')
 n_isas=$(wc -w <<<"$isas")
 per_isa=$(( (seconds + n_isas - 1) / n_isas ))
 campaign=build/fuzz/campaign

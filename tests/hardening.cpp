@@ -451,3 +451,30 @@ TEST_CASE("finding 9: messages name both views, escape what they echo, and say w
     CHECK(contains(st.message(), "token_begin (3) is after token_end (2)"));
   }
 }
+
+TEST_CASE("found by the in-project fuzzer: a view whose data is not aligned to its elements is rejected") {
+  // tests/fuzz/apply.cpp, scalar kernels: q_out 17 bytes after q was accepted, then stored a float at an
+  // odd address (UBSan: store to misaligned address).
+  const cope::spectrum s = cope::rope_default(2);
+  alignas(8) unsigned char bytes[64] = {};
+  float* q = reinterpret_cast<float*>(bytes);
+  q[0] = 1.0f;
+  q[1] = 0.5f;
+  void* odd = bytes + 17;
+  const cope::tensor_view qv = cope::make_view(q, 1, 1, 2);
+  cope::tensor_view out = qv;
+  out.data = odd;
+  const std::vector<unsigned char> before(bytes, bytes + 64);
+  const cope::status st = cope::try_apply_rope(s, cope::rope_args::out_of_place(qv, out, {}, {}, cope::positions::from_offset(3)));
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.code() == cope::errc::invalid_view);
+  CHECK(contains(st.message(), "q_out.data is not aligned to its 4-byte f32 elements"));
+  CHECK(std::vector<unsigned char>(bytes, bytes + 64) == before);
+  for (cope::dtype t : {cope::dtype::f16, cope::dtype::bf16}) {
+    cope::tensor_view h = qv;
+    h.type = t;
+    h.data = bytes + 1;
+    CHECK(cope::try_apply_rope(s, cope::rope_args::in_place(h, {}, cope::positions::from_offset(3))).code() ==
+          cope::errc::invalid_view);
+  }
+}

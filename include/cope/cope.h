@@ -106,7 +106,9 @@ typedef struct cope_rope_parameters {
 
 COPE_C_API void cope_rope_parameters_init(cope_rope_parameters* p);
 
-/* Hugging Face's rope init function for p->rope_type at head_dim, with the reference's float32 rounding. */
+/* Hugging Face's rope init function for p->rope_type at head_dim, with the reference's float32 rounding.
+   head_dim is at most 65536; an attention factor (explicit or derived) must lie in [2^-16, 2^16]; a
+   parameter that underflows or overflows float32 is an error naming it. */
 COPE_C_API cope_status cope_spectrum_create(const cope_rope_parameters* p, int head_dim, cope_spectrum** out,
                                             cope_error* err);
 
@@ -129,7 +131,8 @@ COPE_C_API int cope_spectrum_clip_onset(const cope_spectrum* s); /* first clippe
 
 /* ---- tables -------------------------------------------------------------------------------- */
 
-/* Row p: attention_factor * cos(p * inv_freq[j]) for j < pairs, then attention_factor * sin(...). */
+/* Row p: attention_factor * cos(p * inv_freq[j]) for j < pairs, then attention_factor * sin(...).
+   attention_factor in [2^-16, 2^16], the range every path handles exactly. */
 typedef struct cope_table_view {
   const float* data;
   int64_t positions; /* rows for positions 0 .. positions - 1 */
@@ -152,7 +155,8 @@ COPE_C_API cope_status cope_fill_table(const cope_spectrum* s, int64_t first, in
 
 typedef enum cope_dtype { COPE_F32 = 0, COPE_F16 = 1, COPE_BF16 = 2, COPE_DTYPE_FORCE_INT32 = INT32_MIN } cope_dtype;
 
-/* A strided [tokens, heads, head_dim] view; each head's row of head_dim elements is contiguous. */
+/* A strided [tokens, heads, head_dim] view; each head's row of head_dim elements is contiguous. The
+   stride of a dimension of size 1 is ignored; 0 tokens is a no-op (data may then be NULL). */
 typedef struct cope_view {
   void* data; /* NULL in k and k_out: q only */
   cope_dtype type;

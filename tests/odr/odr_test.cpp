@@ -14,18 +14,15 @@ const char* rotate_in_simd_tu(std::vector<float>& x);
 const char* rotate_in_generic_tu(std::vector<float>& x);
 odr_monte_carlo rotate_in_simd_tu_monte_carlo();
 odr_monte_carlo rotate_in_generic_tu_monte_carlo();
+std::vector<double> rotate_in_simd_tu_estimates();
+std::vector<double> rotate_in_generic_tu_estimates();
 
 TEST_CASE("ODR: the analysis that runs the kernels is per-ISA too") {
-  const odr_monte_carlo simd = rotate_in_simd_tu_monte_carlo(), generic = rotate_in_generic_tu_monte_carlo();
-  CHECK(simd != generic);
-  const cope::spectrum s = cope::rope_default(64);
-  cope::analysis::monte_carlo_options o;
-  o.samples = 64;
-  const Eigen::ArrayXd t = Eigen::ArrayXd::LinSpaced(3, 0, 100);
-  const auto a = simd(s, t, o), b = generic(s, t, o);
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(a->at(i).estimate - b->at(i).estimate) < 1e-4);
+  CHECK(rotate_in_simd_tu_monte_carlo() != rotate_in_generic_tu_monte_carlo());
+  const std::vector<double> a = rotate_in_simd_tu_estimates(), b = rotate_in_generic_tu_estimates();
+  REQUIRE(a.size() == 3);
+  REQUIRE(b.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(a[i] - b[i]) < 1e-4);
 }
 
 TEST_CASE("ODR: units built with different flags each run their own kernels, and agree") {

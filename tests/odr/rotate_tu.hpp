@@ -19,3 +19,15 @@ const char* COPE_ODR_ENTRY(std::vector<float>& x) {
 // The analysis that runs the kernels (the Monte-Carlo decay) as this unit sees it: were it one symbol
 // for both units, both would get the same address (and one unit would run the other's kernels).
 odr_monte_carlo COPE_ODR_CONCAT(COPE_ODR_ENTRY, _monte_carlo)() { return &cope::analysis::try_semantic_decay_monte_carlo; }
+
+// The Monte-Carlo estimates, computed inside this unit (Eigen objects do not cross units built with
+// different -m flags: Eigen's alignment differs between them).
+std::vector<double> COPE_ODR_CONCAT(COPE_ODR_ENTRY, _estimates)() {
+  cope::analysis::monte_carlo_options o;
+  o.samples = 64;
+  const auto r = cope::analysis::try_semantic_decay_monte_carlo(cope::rope_default(64), Eigen::ArrayXd::LinSpaced(3, 0, 100), o);
+  std::vector<double> out;
+  if (r.ok())
+    for (const auto& p : *r) out.push_back(p.estimate);
+  return out;
+}

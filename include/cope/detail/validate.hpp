@@ -248,6 +248,9 @@ COPE_NOINLINE inline status check_view(const char* name, const const_tensor_view
                 window_end, ")");
   if (v.tokens == 0) return {};  // an empty batch: nothing is read or written, data may be null
   if (v.data == nullptr) return fail(errc::null_data, where, ": ", name, " is null");
+  if (reinterpret_cast<std::uintptr_t>(v.data) % size_of(v.type) != 0)  // found by tests/fuzz/apply.cpp
+    return fail(errc::invalid_view, where, ": ", name, ".data is not aligned to its ", size_of(v.type), "-byte ",
+                to_string(v.type), " elements");
   if (v.tokens > 1 && v.token_stride <= 0)
     return fail(errc::invalid_view, where, ": ", name, ".token_stride (", static_cast<long long>(v.token_stride),
                 ") must be positive");
