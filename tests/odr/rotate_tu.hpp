@@ -20,8 +20,7 @@ const char* COPE_ODR_ENTRY(std::vector<float>& x) {
 // for both units, both would get the same address (and one unit would run the other's kernels).
 odr_monte_carlo COPE_ODR_CONCAT(COPE_ODR_ENTRY, _monte_carlo)() { return &cope::analysis::try_semantic_decay_monte_carlo; }
 
-// The Monte-Carlo estimates, computed inside this unit (Eigen objects do not cross units built with
-// different -m flags: Eigen's alignment differs between them).
+// The Monte-Carlo estimates, computed inside this unit (Eigen objects stay in it).
 std::vector<double> COPE_ODR_CONCAT(COPE_ODR_ENTRY, _estimates)() {
   cope::analysis::monte_carlo_options o;
   o.samples = 64;
