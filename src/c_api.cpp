@@ -52,6 +52,8 @@ cope_status guarded(cope_error* err, const char* where, Body&& body) {
       std::snprintf(err->message, COPE_ERROR_MESSAGE_SIZE, "%s: out of memory", where);
     }
     return COPE_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {  // nothing may leave an extern "C" function
+    return report(err, COPE_INVALID_ARGUMENT, std::string(where) + ": " + e.what());
   }
 }
 
