@@ -22,8 +22,10 @@ struct cope_table {
 namespace {
 
 static_assert(static_cast<int>(cope::errc::invalid_argument) == COPE_INVALID_ARGUMENT &&
-                  static_cast<int>(cope::errc::out_of_memory) == COPE_OUT_OF_MEMORY,
+                  static_cast<int>(cope::errc::out_of_memory) == COPE_OUT_OF_MEMORY &&
+                  static_cast<int>(cope::errc::invalid_axis_map) == COPE_INVALID_AXIS_MAP,
               "cope_status mirrors cope::errc");
+static_assert(cope::axis_map::none == COPE_NO_AXIS, "COPE_NO_AXIS is axis_map::none");
 
 cope_status report(cope_error* err, cope_status code, const std::string& message) {
   if (err != nullptr) {
@@ -92,6 +94,36 @@ cope::table_view to_cpp(const cope_table_view& t) {
   return {t.data, t.positions, t.pairs, t.row_stride, t.attention_factor};
 }
 
+// C's position kinds in C++'s terms; an unknown one stays unknown (the checked layer rejects it).
+cope::position_kind to_cpp(cope_position_kind k) {
+  switch (k) {
+    case COPE_POSITIONS_OFFSET: return cope::position_kind::offset;
+    case COPE_POSITIONS_IDS_I32: return cope::position_kind::ids_i32;
+    case COPE_POSITIONS_IDS_I64: return cope::position_kind::ids_i64;
+    case COPE_POSITIONS_IDS_F32: return cope::position_kind::ids_f32;
+    case COPE_POSITIONS_RAGGED_I32: return cope::position_kind::ragged_i32;
+    case COPE_POSITIONS_RAGGED_I64: return cope::position_kind::ragged_i64;
+    case COPE_POSITIONS_RAGGED_F32: return cope::position_kind::ragged_f32;
+    case COPE_POSITIONS_MULTI_AXIS_I32: return cope::position_kind::multi_axis_i32;
+    case COPE_POSITIONS_MULTI_AXIS_I64: return cope::position_kind::multi_axis_i64;
+    case COPE_POSITIONS_MULTI_AXIS_F32: return cope::position_kind::multi_axis_f32;
+    default: break;
+  }
+  return static_cast<cope::position_kind>(-1);
+}
+
+// The call's map from C's list: checked (null with a count, its entries) by the checked forms; the
+// unchecked forms take it as given (their caller guarantees it).
+cope::status map_of(const char* where, const uint8_t* axes, size_t count, cope::axis_map& out, bool& present) {
+  present = axes != nullptr || count != 0;
+  if (!present) return {};
+  if (axes == nullptr) return null_argument(where, "pair_axes");
+  cope::result<cope::axis_map> m = cope::axis_map::try_from_axes(axes, count);
+  if (!m) return cope::status(m.error().code(), std::string(where) + ": pair_axes: " + m.error().message());
+  out = *m;
+  return {};
+}
+
 cope::rope_args to_cpp(const cope_rope_args& a) {
   cope::rope_args r;
   r.q = to_cpp(a.q);
@@ -99,7 +131,10 @@ cope::rope_args to_cpp(const cope_rope_args& a) {
   r.k = to_cpp(a.k);
   r.k_out = to_cpp(a.k_out);
   const cope_positions& p = a.positions;
-  r.pos.kind = static_cast<cope::position_kind>(p.kind);
+  r.pos.kind = to_cpp(p.kind);
+  r.pos.axes = p.axes;
+  r.pos.axis_stride = p.axis_stride;
+  r.pos.token_stride = p.token_stride;
   r.pos.start = p.start;
   r.pos.ids = p.ids;
   r.pos.count = p.count;
@@ -128,7 +163,7 @@ cope::shift_args to_cpp(const cope_shift_args& a) {
   return r;
 }
 
-cope::status check_rope_args(const char* where, const cope_rope_args* a) {
+cope::status check_args(const char* where, const cope_rope_args* a) {
   if (a == nullptr) return null_argument(where, "args");
   const cope_view* views[] = {&a->q, &a->q_out, &a->k, &a->k_out};
   const char* const names[] = {"q", "q_out", "k", "k_out"};
@@ -140,11 +175,39 @@ cope::status check_rope_args(const char* where, const cope_rope_args* a) {
   return {};
 }
 
-cope::status check_shift_args(const char* where, const cope_shift_args* a) {
+cope::status check_args(const char* where, const cope_shift_args* a) {
   if (a == nullptr) return null_argument(where, "args");
   const cope_view* views[] = {&a->k};
   const char* const names[] = {"k"};
   return check_enums(where, views, names, 1, a->layout);
+}
+
+// Every apply / shift entry point: the C checks, the map (when given), then the C++ call on the args.
+template <class Args, class Call>
+cope_status checked_call(cope_error* err, const char* where, const Args* args, const void* source,
+                         const char* source_name, const Call& call) {
+  return guarded(err, where, [&]() -> cope::status {
+    if (source == nullptr) return null_argument(where, source_name);
+    if (auto st = check_args(where, args); !st) return st;
+    auto r = to_cpp(*args);
+    cope::axis_map map;
+    bool has_map = false;
+    if (auto st = map_of(where, args->pair_axes, args->pair_axes_count, map, has_map); !st) return st;
+    if (has_map) r.pair_axes = &map;
+    return call(r);
+  });
+}
+
+template <class Args, class Call>
+void unchecked_call(const Args* args, const Call& call) {
+  auto r = to_cpp(*args);
+  cope::axis_map map;
+  if (args->pair_axes != nullptr) {
+    cope::result<cope::axis_map> m = cope::axis_map::try_from_axes(args->pair_axes, args->pair_axes_count);
+    if (m) map = *m;
+    r.pair_axes = &map;
+  }
+  call(r);
 }
 
 }  // namespace
@@ -152,7 +215,7 @@ cope::status check_shift_args(const char* where, const cope_shift_args* a) {
 extern "C" {
 
 const char* cope_status_name(cope_status code) {
-  if (code < COPE_OK || code > COPE_OUT_OF_MEMORY) return "unknown";
+  if (code < COPE_OK || code > COPE_INVALID_AXIS_MAP) return "unknown";
   return cope::to_string(static_cast<cope::errc>(code));
 }
 
@@ -285,55 +348,75 @@ cope_view cope_make_view(void* data, cope_dtype type, size_t tokens, size_t head
 }
 
 cope_status cope_apply_rope(const cope_spectrum* s, const cope_rope_args* args, cope_error* err) {
-  const char* where = "cope_apply_rope";
-  return guarded(err, where, [&]() -> cope::status {
-    if (s == nullptr) return null_argument(where, "s");
-    if (auto st = check_rope_args(where, args); !st) return st;
-    return cope::try_apply_rope(s->value, to_cpp(*args));
-  });
+  return checked_call(err, "cope_apply_rope", args, s, "s",
+                      [&](const cope::rope_args& r) { return cope::try_apply_rope(s->value, r); });
 }
 
 cope_status cope_apply_rope_table(const cope_table_view* t, const cope_rope_args* args, cope_error* err) {
-  const char* where = "cope_apply_rope_table";
-  return guarded(err, where, [&]() -> cope::status {
-    if (t == nullptr) return null_argument(where, "t");
-    if (auto st = check_rope_args(where, args); !st) return st;
-    return cope::try_apply_rope(to_cpp(*t), to_cpp(*args));
-  });
+  return checked_call(err, "cope_apply_rope_table", args, t, "t",
+                      [&](const cope::rope_args& r) { return cope::try_apply_rope(to_cpp(*t), r); });
 }
 
 void cope_apply_rope_unchecked(const cope_spectrum* s, const cope_rope_args* args) {
-  cope::apply_rope_unchecked(s->value, to_cpp(*args));
+  unchecked_call(args, [&](const cope::rope_args& r) { cope::apply_rope_unchecked(s->value, r); });
 }
 
 void cope_apply_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args) {
-  cope::apply_rope_unchecked(to_cpp(*t), to_cpp(*args));
+  unchecked_call(args, [&](const cope::rope_args& r) { cope::apply_rope_unchecked(to_cpp(*t), r); });
 }
 
 cope_status cope_shift_keys(const cope_spectrum* s, const cope_shift_args* args, cope_error* err) {
-  const char* where = "cope_shift_keys";
-  return guarded(err, where, [&]() -> cope::status {
-    if (s == nullptr) return null_argument(where, "s");
-    if (auto st = check_shift_args(where, args); !st) return st;
-    return cope::try_shift_keys(s->value, to_cpp(*args));
-  });
+  return checked_call(err, "cope_shift_keys", args, s, "s",
+                      [&](const cope::shift_args& r) { return cope::try_shift_keys(s->value, r); });
 }
 
 cope_status cope_shift_keys_table(const cope_table_view* t, const cope_shift_args* args, cope_error* err) {
-  const char* where = "cope_shift_keys_table";
-  return guarded(err, where, [&]() -> cope::status {
-    if (t == nullptr) return null_argument(where, "t");
-    if (auto st = check_shift_args(where, args); !st) return st;
-    return cope::try_shift_keys(to_cpp(*t), to_cpp(*args));
-  });
+  return checked_call(err, "cope_shift_keys_table", args, t, "t",
+                      [&](const cope::shift_args& r) { return cope::try_shift_keys(to_cpp(*t), r); });
 }
 
 void cope_shift_keys_unchecked(const cope_spectrum* s, const cope_shift_args* args) {
-  cope::shift_keys_unchecked(s->value, to_cpp(*args));
+  unchecked_call(args, [&](const cope::shift_args& r) { cope::shift_keys_unchecked(s->value, r); });
 }
 
 void cope_shift_keys_table_unchecked(const cope_table_view* t, const cope_shift_args* args) {
-  cope::shift_keys_unchecked(to_cpp(*t), to_cpp(*args));
+  unchecked_call(args, [&](const cope::shift_args& r) { cope::shift_keys_unchecked(to_cpp(*t), r); });
+}
+
+cope_status cope_axis_map(cope_axis_map_kind kind, const int* sections, size_t section_count, uint8_t* out,
+                          size_t capacity, size_t* pairs, cope_error* err) {
+  const char* where = "cope_axis_map";
+  return guarded(err, where, [&]() -> cope::status {
+    if (out == nullptr) return null_argument(where, "out");
+    if (pairs == nullptr) return null_argument(where, "pairs");
+    if (sections == nullptr) return null_argument(where, "sections");
+    cope::result<cope::axis_map> m = cope::status(
+        cope::errc::invalid_axis_map, std::string(where) + ": kind (" + std::to_string(static_cast<int>(kind)) +
+                                          ") is not COPE_AXES_SECTIONED, _INTERLEAVED, _ERNIE or _HOPE");
+    switch (kind) {
+      case COPE_AXES_SECTIONED: m = cope::axis_map::try_sectioned(sections, section_count); break;
+      case COPE_AXES_INTERLEAVED: m = cope::axis_map::try_interleaved(sections, section_count); break;
+      case COPE_AXES_HOPE: m = cope::axis_map::try_hope(sections, section_count); break;
+      case COPE_AXES_ERNIE: {
+        if (section_count != 3 || sections[0] < 0 || sections[1] < 0 || sections[2] < 0 || sections[0] != sections[1])
+          return cope::status(cope::errc::invalid_axis_map,
+                              std::string(where) + ": ERNIE's sections are [h, w, t] with h == w, all >= 0");
+        m = cope::axis_map::try_ernie(static_cast<std::size_t>(sections[0]) + static_cast<std::size_t>(sections[1]) +
+                                          static_cast<std::size_t>(sections[2]),
+                                      static_cast<std::size_t>(sections[2]));
+        break;
+      }
+      default: break;
+    }
+    if (!m) return m.error();
+    if (m->pairs() > capacity)
+      return cope::status(cope::errc::invalid_argument, std::string(where) + ": the map has " +
+                                                            std::to_string(m->pairs()) + " pairs but out holds " +
+                                                            std::to_string(capacity));
+    std::memcpy(out, m->data(), m->pairs());
+    *pairs = m->pairs();
+    return {};
+  });
 }
 
 }  // extern "C"

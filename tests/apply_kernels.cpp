@@ -9,10 +9,12 @@
 #include "cope/cope.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -109,48 +111,131 @@ void fill_random(buffer& b, std::mt19937_64& rng) {
 // ---- the position forms ---------------------------------------------------------------------------
 
 struct position_data {
-  std::vector<std::int64_t> of_token;  // what the kernel must use for each token
+  std::vector<std::array<double, cope::max_axes>> of_token;  // what the kernel must use: each token's axes
   std::vector<std::int32_t> ids32, indptr32, offsets32;
   std::vector<std::int64_t> ids64, indptr64, offsets64;
+  std::vector<float> idsf, offsetsf;
+  std::unique_ptr<cope::axis_map> map;  // multi-axis kinds only
   cope::positions pos;
+
+  // Pair j's position for token t (the map's axis; 0 for an identity pair).
+  double of_pair(std::size_t t, std::size_t j) const {
+    if (!map) return of_token[t][0];
+    const std::uint8_t a = (*map)[j];
+    return a == cope::axis_map::none ? 0.0 : of_token[t][a];
+  }
 };
 
-position_data make_positions(position_kind kind, std::size_t tokens, std::int64_t max_pos, std::mt19937_64& rng) {
+// A random map over `pairs` pairs reading axes below `axes`, about one pair in six an identity pair.
+cope::axis_map random_map(std::size_t pairs, std::size_t axes, std::mt19937_64& rng) {
+  std::vector<std::uint8_t> a(pairs);
+  for (auto& v : a) {
+    const auto r = std::uniform_int_distribution<std::size_t>(0, 6 * axes - 1)(rng);
+    v = r < axes ? cope::axis_map::none : static_cast<std::uint8_t>(r % axes);
+  }
+  return cope::axis_map::from_axes(a.data(), pairs);
+}
+
+// fractional: float32 positions with a fraction (multiples of 1/8 below 2^20, exact as the kernels
+// need); integers otherwise (tables).
+position_data make_positions(position_kind kind, std::size_t tokens, std::size_t pairs, std::int64_t max_pos,
+                             bool fractional, std::mt19937_64& rng) {
   position_data d;
   std::uniform_int_distribution<std::int64_t> any(0, max_pos);
+  auto any_float = [&]() -> float {
+    if (!fractional) return static_cast<float>(std::uniform_int_distribution<std::int64_t>(0, std::min<std::int64_t>(max_pos, 1 << 24))(rng));
+    return static_cast<float>(std::uniform_int_distribution<std::int64_t>(0, std::int64_t{1} << 23)(rng)) / 8.0f;
+  };
+  auto one_axis = [&](double p) {
+    std::array<double, cope::max_axes> v{};
+    v.fill(p);
+    d.of_token.push_back(v);
+  };
   switch (kind) {
     case position_kind::offset: {
       const std::int64_t start = std::uniform_int_distribution<std::int64_t>(
           0, max_pos - static_cast<std::int64_t>(tokens) + 1)(rng);
-      for (std::size_t t = 0; t < tokens; ++t) d.of_token.push_back(start + static_cast<std::int64_t>(t));
+      for (std::size_t t = 0; t < tokens; ++t) one_axis(static_cast<double>(start + static_cast<std::int64_t>(t)));
       d.pos = cope::positions::from_offset(start);
       break;
     }
     case position_kind::ids_i32:
     case position_kind::ids_i64:
-      for (std::size_t t = 0; t < tokens; ++t) d.of_token.push_back(any(rng));
-      d.ids32.assign(d.of_token.begin(), d.of_token.end());
-      d.ids64 = d.of_token;
+      for (std::size_t t = 0; t < tokens; ++t) d.ids64.push_back(any(rng));
+      for (std::int64_t p : d.ids64) one_axis(static_cast<double>(p));
+      d.ids32.assign(d.ids64.begin(), d.ids64.end());
       d.pos = kind == position_kind::ids_i32 ? cope::positions::from_ids(d.ids32.data(), tokens)
                                              : cope::positions::from_ids(d.ids64.data(), tokens);
       break;
+    case position_kind::ids_f32:
+      for (std::size_t t = 0; t < tokens; ++t) d.idsf.push_back(any_float());
+      for (float p : d.idsf) one_axis(p);
+      d.pos = cope::positions::from_ids(d.idsf.data(), tokens);
+      break;
     case position_kind::ragged_i32:
-    case position_kind::ragged_i64: {
-      // Requests of random lengths (some empty), each at its own offset.
+    case position_kind::ragged_i64:
+    case position_kind::ragged_f32: {
+      // Requests of random lengths (some empty), each at its own offset (fractional: a multiple of 1/4).
       d.indptr64.push_back(0);
       while (d.indptr64.back() < static_cast<std::int64_t>(tokens)) {
         const std::int64_t len = std::min<std::int64_t>(std::uniform_int_distribution<std::int64_t>(0, 40)(rng),
                                                         static_cast<std::int64_t>(tokens) - d.indptr64.back());
         const std::int64_t offset = std::uniform_int_distribution<std::int64_t>(0, max_pos - std::max<std::int64_t>(len, 1) + 1)(rng);
+        const float offset_f = kind == position_kind::ragged_f32 && fractional
+                                   ? static_cast<float>(offset % (1 << 20)) + 0.25f * static_cast<float>(offset % 4)
+                                   : static_cast<float>(offset % (1 << 24));
         d.offsets64.push_back(offset);
-        for (std::int64_t i = 0; i < len; ++i) d.of_token.push_back(offset + i);
+        d.offsetsf.push_back(offset_f);
+        for (std::int64_t i = 0; i < len; ++i)
+          one_axis(kind == position_kind::ragged_f32 ? static_cast<double>(offset_f) + static_cast<double>(i)
+                                                     : static_cast<double>(offset + i));
         d.indptr64.push_back(d.indptr64.back() + len);
       }
       d.indptr32.assign(d.indptr64.begin(), d.indptr64.end());
       d.offsets32.assign(d.offsets64.begin(), d.offsets64.end());
-      d.pos = kind == position_kind::ragged_i32
-                  ? cope::positions::ragged(d.indptr32.data(), d.offsets32.data(), d.offsets32.size())
-                  : cope::positions::ragged(d.indptr64.data(), d.offsets64.data(), d.offsets64.size());
+      if (kind == position_kind::ragged_f32)
+        d.pos = cope::positions::ragged(d.indptr32.data(), d.offsetsf.data(), d.offsetsf.size());
+      else
+        d.pos = kind == position_kind::ragged_i32
+                    ? cope::positions::ragged(d.indptr32.data(), d.offsets32.data(), d.offsets32.size())
+                    : cope::positions::ragged(d.indptr64.data(), d.offsets64.data(), d.offsets64.size());
+      break;
+    }
+    case position_kind::multi_axis_i32:
+    case position_kind::multi_axis_i64:
+    case position_kind::multi_axis_f32: {
+      // K streams, axis-major or token-major ([tokens][K], padded to K + 1), text tokens (all axes
+      // equal) among vision ones.
+      const std::size_t axes = std::uniform_int_distribution<std::size_t>(1, cope::max_axes)(rng);
+      const bool token_major = rng() % 2 == 0;
+      const std::ptrdiff_t axis_stride = token_major ? 1 : static_cast<std::ptrdiff_t>(tokens);
+      const std::ptrdiff_t token_stride = token_major ? static_cast<std::ptrdiff_t>(axes + 1) : 1;
+      const std::size_t size = token_major ? tokens * (axes + 1) : axes * tokens;
+      d.ids64.assign(size, -1);
+      d.idsf.assign(size, -1.0f);
+      for (std::size_t t = 0; t < tokens; ++t) {
+        std::array<double, cope::max_axes> v{};
+        const bool text = rng() % 3 == 0;
+        for (std::size_t a = 0; a < axes; ++a) {
+          const std::size_t i = a * static_cast<std::size_t>(axis_stride) + t * static_cast<std::size_t>(token_stride);
+          if (kind == position_kind::multi_axis_f32) {
+            d.idsf[i] = text && a > 0 ? d.idsf[t * static_cast<std::size_t>(token_stride)] : any_float();
+            v[a] = d.idsf[i];
+          } else {
+            d.ids64[i] = text && a > 0 ? d.ids64[t * static_cast<std::size_t>(token_stride)] : any(rng);
+            v[a] = static_cast<double>(d.ids64[i]);
+          }
+        }
+        d.of_token.push_back(v);
+      }
+      d.ids32.assign(d.ids64.begin(), d.ids64.end());
+      d.map = std::make_unique<cope::axis_map>(random_map(pairs, axes, rng));
+      if (kind == position_kind::multi_axis_i32)
+        d.pos = cope::positions::multi_axis(d.ids32.data(), axes, tokens, axis_stride, token_stride);
+      else if (kind == position_kind::multi_axis_i64)
+        d.pos = cope::positions::multi_axis(d.ids64.data(), axes, tokens, axis_stride, token_stride);
+      else
+        d.pos = cope::positions::multi_axis(d.idsf.data(), axes, tokens, axis_stride, token_stride);
       break;
     }
   }
@@ -181,12 +266,14 @@ std::string describe(const kernel_case& c) {
 
 // Largest error of an output row against the reference, in units of the allowed error (<= 1 passes).
 double row_error(const kernel_case& c, const buffer& input, const buffer& output, std::size_t t, std::size_t h,
-                 std::int64_t position) {
+                 const position_data& pd) {
   std::vector<double> x(c.head_dim), y(c.head_dim);
   for (std::size_t i = 0; i < c.head_dim; ++i) x[i] = input.at(t, h, i);
-  cope::reference_rotate(c.s, c.pairing, c.dir, position, x.data(), y.data(), static_cast<int>(c.head_dim),
-                         static_cast<int>(c.rotary_offset));
   const std::size_t n = static_cast<std::size_t>(c.s.pairs());
+  std::vector<double> pair_position(n);
+  for (std::size_t j = 0; j < n; ++j) pair_position[j] = pd.of_pair(t, j);
+  cope::reference_rotate_per_pair(c.s, c.pairing, c.dir, pair_position.data(), x.data(), y.data(),
+                                  static_cast<int>(c.head_dim), static_cast<int>(c.rotary_offset));
   const double scale = c.dir == direction::forward ? c.s.attention_factor : 1.0 / c.s.attention_factor;
   double worst = 0;
   for (std::size_t i = 0; i < c.head_dim; ++i) {
@@ -212,7 +299,8 @@ void run_case(const kernel_case& c, std::mt19937_64& rng) {
   // positions range up to 2^24.
   const cope::rope_table table = c.use_table ? cope::make_table(c.s, 4096) : cope::rope_table{};
   const std::int64_t max_pos = c.use_table ? 4095 : std::int64_t{1} << 24;
-  const position_data pd = make_positions(c.positions, c.tokens, max_pos, rng);
+  const position_data pd =
+      make_positions(c.positions, c.tokens, static_cast<std::size_t>(c.s.pairs()), max_pos, !c.use_table, rng);
 
   buffer q(c.in, c.tokens, c.q_heads, c.head_dim, c.head_pad, c.token_pad);
   buffer k(c.in, c.tokens, c.k_heads, c.head_dim, c.head_pad, c.token_pad);
@@ -231,6 +319,7 @@ void run_case(const kernel_case& c, std::mt19937_64& rng) {
   args.pairing = c.pairing;
   args.dir = c.dir;
   args.rotary_offset = c.rotary_offset;
+  args.pair_axes = pd.map.get();
   const cope::status st = c.use_table ? cope::try_apply_rope(table.view(), args) : cope::try_apply_rope(c.s, args);
   INFO(st.message());
   REQUIRE(st.ok());
@@ -239,8 +328,8 @@ void run_case(const kernel_case& c, std::mt19937_64& rng) {
   const buffer& k_result = c.in_place ? k : k_out;
   double worst = 0;
   for (std::size_t t = 0; t < c.tokens; ++t) {
-    for (std::size_t h = 0; h < c.q_heads; ++h) worst = std::max(worst, row_error(c, q_before, q_result, t, h, pd.of_token[t]));
-    for (std::size_t h = 0; h < c.k_heads; ++h) worst = std::max(worst, row_error(c, k_before, k_result, t, h, pd.of_token[t]));
+    for (std::size_t h = 0; h < c.q_heads; ++h) worst = std::max(worst, row_error(c, q_before, q_result, t, h, pd));
+    for (std::size_t h = 0; h < c.k_heads; ++h) worst = std::max(worst, row_error(c, k_before, k_result, t, h, pd));
   }
   CHECK(worst <= 1.0);
   // Nothing outside the rows was written: padding keeps its sentinel; out of place, inputs are untouched.
@@ -283,8 +372,11 @@ TEST_CASE("kernels match the double reference: layouts x types x directions x pl
                                            {dtype::bf16, dtype::bf16},
                                            {dtype::f32, dtype::f16},
                                            {dtype::f32, dtype::bf16}};
-  const position_kind kinds[] = {position_kind::offset, position_kind::ids_i32, position_kind::ids_i64,
-                                 position_kind::ragged_i32, position_kind::ragged_i64};
+  const position_kind kinds[] = {position_kind::offset,         position_kind::ids_i32,
+                                 position_kind::ids_i64,        position_kind::ids_f32,
+                                 position_kind::ragged_i32,     position_kind::ragged_i64,
+                                 position_kind::ragged_f32,     position_kind::multi_axis_i32,
+                                 position_kind::multi_axis_i64, position_kind::multi_axis_f32};
   std::size_t n = 0;
   std::vector<std::size_t> seen_tokens, seen_head_dims, seen_rotary_kinds;  // coverage, asserted below
   for (layout pairing : {layout::rotate_half, layout::interleaved})
@@ -309,7 +401,7 @@ TEST_CASE("kernels match the double reference: layouts x types x directions x pl
               c.s.head_dim = static_cast<int>(head_dim);
               run_case(c, rng);
             }
-  CHECK(n == 320);
+  CHECK(n == 640);
   auto count = [](const std::vector<std::size_t>& v, std::size_t x) { return std::count(v.begin(), v.end(), x); };
   for (std::size_t t : token_counts) CHECK(count(seen_tokens, t) >= 8);
   for (std::size_t d : head_dims) CHECK(count(seen_head_dims, d) >= 40);

@@ -6,7 +6,8 @@
 //
 // One call rotates q and k together (GQA: any head counts), in place or out of place, forward or
 // inverse, rotate-half or interleaved, over strided views of float32 / float16 / bfloat16, for a start
-// offset, per-token position ids or a ragged batch. Each token's angles are computed (or read) once and
+// offset, per-token position ids (integer or float32), a ragged batch, or multi-axis positions with an
+// axis_map (M-RoPE, IMRoPE, HoPE, ...: axis_map.hpp). Each token's angles are computed (or read) once and
 // shared by all its heads. try_apply_rope validates everything and writes nothing on error;
 // apply_rope_unchecked skips the checks (opt-in; same preconditions) and is noexcept, like the kernels,
 // which never allocate. Work splits by token range (token_begin / token_end) across an engine's threads.
@@ -17,6 +18,7 @@
 // and includes no kernel code. Both give bit-identical results on the same path.
 #pragma once
 
+#include "axis_map.hpp"
 #include "detail/isa_select.hpp"
 #include "error.hpp"
 #include "layout.hpp"
@@ -50,6 +52,10 @@ struct rope_args {
   std::size_t rotary_offset = 0;  // the rotary window starts here inside each head
   std::size_t token_begin = 0;    // rotate tokens [token_begin, token_end) only
   std::size_t token_end = all_tokens;
+  // Multi-axis RoPE: which position stream each pair reads (one entry per pair of the spectrum or
+  // table). Required with multi-axis positions; with 1-D positions every axis is at that position
+  // (a text-only batch), so only the map's identity pairs differ from 1-D RoPE. Null: 1-D RoPE.
+  const axis_map* pair_axes = nullptr;
 
   static rope_args in_place(const tensor_view& q, const tensor_view& k, const positions& pos,
                             layout pairing = layout::rotate_half) {
@@ -79,6 +85,9 @@ struct shift_args {
   std::size_t rotary_offset = 0;
   std::size_t token_begin = 0;
   std::size_t token_end = all_tokens;
+  // Multi-axis models: the delta applies on every axis, so pairs move as in 1-D RoPE except the map's
+  // identity pairs, which stay as they are. Null: 1-D RoPE.
+  const axis_map* pair_axes = nullptr;
 
   static shift_args make(const tensor_view& k, const position_delta& delta, layout pairing = layout::rotate_half) {
     shift_args a;

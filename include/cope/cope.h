@@ -57,6 +57,7 @@ typedef enum cope_status {
   COPE_INVALID_ALIASING = 14,
   COPE_INVALID_ARGUMENT = 15,
   COPE_OUT_OF_MEMORY = 16,
+  COPE_INVALID_AXIS_MAP = 17,
   COPE_STATUS_FORCE_INT32 = INT32_MIN /* not a status (see above) */
 } cope_status;
 
@@ -171,12 +172,22 @@ typedef struct cope_view {
 /* A contiguous [tokens, heads, head_dim] tensor. */
 COPE_C_API cope_view cope_make_view(void* data, cope_dtype type, size_t tokens, size_t heads, size_t head_dim);
 
+/* Float32 positions may be fractional (HoPE's temporal scaling) on the fly; from a table they must be
+   integers. Multi-axis positions (M-RoPE): token t's position on axis a is
+   ids[a * axis_stride + t * token_stride] (elements), `axes` streams (1 to 4) of `count` tokens; axis-major
+   [axes][tokens] as vLLM and ggml pass them is axis_stride = count, token_stride = 1. They need
+   pair_axes in the call (below). */
 typedef enum cope_position_kind {
   COPE_POSITIONS_OFFSET = 0,     /* token t at start + t */
   COPE_POSITIONS_IDS_I32 = 1,    /* token t at ids[t]; count ids */
   COPE_POSITIONS_IDS_I64 = 2,
   COPE_POSITIONS_RAGGED_I32 = 3, /* request r owns tokens [indptr[r], indptr[r+1]) at request_offsets[r] + 0, 1, ... */
   COPE_POSITIONS_RAGGED_I64 = 4,
+  COPE_POSITIONS_IDS_F32 = 5,
+  COPE_POSITIONS_RAGGED_F32 = 6, /* int32 indptr, float32 request_offsets */
+  COPE_POSITIONS_MULTI_AXIS_I32 = 7,
+  COPE_POSITIONS_MULTI_AXIS_I64 = 8,
+  COPE_POSITIONS_MULTI_AXIS_F32 = 9,
   COPE_POSITION_KIND_FORCE_INT32 = INT32_MIN
 } cope_position_kind;
 
@@ -188,7 +199,29 @@ typedef struct cope_positions {
   const void* indptr; /* requests + 1 entries */
   const void* request_offsets;
   size_t requests;
+  size_t axes; /* multi-axis only */
+  ptrdiff_t axis_stride;
+  ptrdiff_t token_stride;
 } cope_positions;
+
+/* ---- multi-axis RoPE ------------------------------------------------------------------------ */
+
+/* Which position axis each rotary pair reads: an axis index (0 = t, 1 = h, 2 = w, 3) or COPE_NO_AXIS
+   (an identity pair: the input times the attention factor). cope_axis_map fills such a list from a
+   model's keys; any list of the right length may be passed. */
+#define COPE_NO_AXIS 255
+
+typedef enum cope_axis_map_kind {
+  COPE_AXES_SECTIONED = 0,   /* mrope_section (Qwen2-VL, Qwen2.5-VL, GLM-4V; 4 sections: XD-RoPE) */
+  COPE_AXES_INTERLEAVED = 1, /* mrope_section with mrope_interleaved (Qwen3-VL, Qwen3.5) */
+  COPE_AXES_ERNIE = 2,       /* sections [h, w, t]: h / w alternating, t on the lowest t pairs (ERNIE-4.5-VL) */
+  COPE_AXES_HOPE = 3,        /* mrope_section [t, h, w]: h / w alternating, the lowest t pairs identity (HoPE) */
+  COPE_AXIS_MAP_KIND_FORCE_INT32 = INT32_MIN
+} cope_axis_map_kind;
+
+/* Writes the map's axis per pair to out (capacity entries) and their number to *pairs. */
+COPE_C_API cope_status cope_axis_map(cope_axis_map_kind kind, const int* sections, size_t section_count, uint8_t* out,
+                                     size_t capacity, size_t* pairs, cope_error* err);
 
 typedef enum cope_layout { COPE_ROTATE_HALF = 0, COPE_INTERLEAVED = 1, COPE_LAYOUT_FORCE_INT32 = INT32_MIN } cope_layout;
 typedef enum cope_direction { COPE_FORWARD = 0, COPE_INVERSE = 1, COPE_DIRECTION_FORCE_INT32 = INT32_MIN } cope_direction;
@@ -202,6 +235,10 @@ typedef struct cope_rope_args {
   size_t rotary_offset; /* the rotary window starts here inside each head */
   size_t token_begin;   /* rotate tokens [token_begin, token_end) */
   size_t token_end;     /* 0: to the last token */
+  /* Multi-axis RoPE: pair j reads axis pair_axes[j] (pair_axes_count = the spectrum's pairs); required
+     with multi-axis positions, optional with 1-D ones (then every axis is at that position). NULL: 1-D. */
+  const uint8_t* pair_axes;
+  size_t pair_axes_count;
 } cope_rope_args;
 
 /* Exact angles from the spectrum (positions up to 2^29). */
@@ -233,6 +270,8 @@ typedef struct cope_shift_args {
   size_t rotary_offset;
   size_t token_begin;
   size_t token_end; /* 0: to the last token */
+  const uint8_t* pair_axes; /* multi-axis: identity pairs (COPE_NO_AXIS) are not moved; NULL: 1-D */
+  size_t pair_axes_count;
 } cope_shift_args;
 
 COPE_C_API cope_status cope_shift_keys(const cope_spectrum* s, const cope_shift_args* args, cope_error* err);

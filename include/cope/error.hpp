@@ -38,6 +38,7 @@ enum class errc {
   invalid_aliasing,      // input and output overlap without being exactly in-place
   invalid_argument,      // an analysis argument out of range (distances, sample counts, amplitudes, fit ranges)
   out_of_memory,         // an allocation failed (a table, a spectrum, an analysis array); nothing was returned
+  invalid_axis_map,      // a multi-axis map: sections that do not add up, an axis beyond the positions' streams
 };
 
 inline const char* to_string(errc code) noexcept {
@@ -59,6 +60,7 @@ inline const char* to_string(errc code) noexcept {
     case errc::invalid_aliasing: return "invalid_aliasing";
     case errc::invalid_argument: return "invalid_argument";
     case errc::out_of_memory: return "out_of_memory";
+    case errc::invalid_axis_map: return "invalid_axis_map";
   }
   return "unknown";
 }

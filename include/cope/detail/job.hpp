@@ -59,6 +59,9 @@ struct rope_job {
   // A shift of cached keys (shift_keys): positions are signed deltas, an offset is the same delta for
   // every token, and the rotation is pure (the attention factor divided out of table rows, not applied).
   bool shift = false;
+  // Multi-axis (axis_map.hpp): pair j reads the position of axis pair_axis[j] (0xFF: an identity pair);
+  // the positions are multi-axis, or 1-D and then the same on every axis. Null: 1-D RoPE.
+  const std::uint8_t* pair_axis = nullptr;
   std::size_t rotary_offset = 0;
   std::size_t token_begin = 0, token_end = 0;
 };

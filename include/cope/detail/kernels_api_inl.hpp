@@ -60,6 +60,7 @@ inline void run_apply(rope_job job, const rope_args& a) noexcept {
   job.interleaved = a.pairing == layout::interleaved;
   job.inverse = a.dir == direction::inverse;
   job.rotary_offset = a.rotary_offset;
+  job.pair_axis = a.pair_axes != nullptr ? a.pair_axes->data() : nullptr;
   job.token_begin = a.token_begin;
   job.token_end = a.token_end == all_tokens ? a.q.tokens : a.token_end;
   if (job.token_begin >= job.token_end) return;  // an empty batch or range: nothing to address
@@ -81,6 +82,7 @@ inline void run_shift(rope_job job, const shift_args& a) noexcept {
   job.shift = true;
   job.interleaved = a.pairing == layout::interleaved;
   job.rotary_offset = a.rotary_offset;
+  job.pair_axis = a.pair_axes != nullptr ? a.pair_axes->data() : nullptr;
   job.token_begin = a.token_begin;
   job.token_end = a.token_end == all_tokens ? a.k.tokens : a.token_end;
   if (job.token_begin >= job.token_end) return;
@@ -97,7 +99,7 @@ COPE_KERNELS_API const char* active_isa() noexcept { return detail::kernels().na
 
 COPE_KERNELS_API status try_apply_rope(const table_view& table, const rope_args& args) {
   if (auto st = detail::check_table(table); !st) return st;
-  if (auto st = detail::check_args(args, table.pairs, table.positions - 1, "the table's last position"); !st)
+  if (auto st = detail::check_args(args, table.pairs, table.positions - 1, "the table's last position", true); !st)
     return st;
   detail::run_apply(detail::table_job(table), args);
   return {};
@@ -105,7 +107,7 @@ COPE_KERNELS_API status try_apply_rope(const table_view& table, const rope_args&
 
 COPE_KERNELS_API status try_apply_rope(const spectrum& s, const rope_args& args) {
   if (auto st = detail::check_spectrum_for_angles(detail::apply_ctx, s); !st) return st;
-  if (auto st = detail::check_args(args, s.inv_freq.size(), max_position, "the largest exact position"); !st)
+  if (auto st = detail::check_args(args, s.inv_freq.size(), max_position, "the largest exact position", false); !st)
     return st;
   detail::run_apply(detail::spectrum_job(s), args);
   return {};

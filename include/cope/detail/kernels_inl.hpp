@@ -73,16 +73,17 @@ inline constexpr double angle_pio2_2 = 0x1.5110b00000000p-22;  // next 21 bits
 inline constexpr double angle_pio2_3 = 0x1.18469898cc517p-44;  // the rest, rounded
 inline constexpr double angle_round_magic = 0x1.8p52;          // x + magic - magic = nearest integer
 
-// cos_out[j] = scale_cos * cos(position * inv_freq[j]), sin_out[j] = scale_sin * sin(...), j < n.
-template <class D>
-inline std::size_t sincos_span(const float* inv_freq, std::size_t n, double position, double scale_cos,
-                               double scale_sin, float* cos_out, float* sin_out) noexcept {
+// cos_out[j] = scale_cos * cos(angle(j)), sin_out[j] = scale_sin * sin(angle(j)), j < n, in whole
+// vectors of D; angle_at(j) gives the exact angles of lanes j .. j + width - 1.
+template <class D, class AngleAt>
+inline std::size_t sincos_span_of(const AngleAt& angle_at, std::size_t n, double scale_cos, double scale_sin,
+                                  float* cos_out, float* sin_out) noexcept {
   using V = typename D::type;
-  const V p = D::set1(position), magic = D::set1(angle_round_magic), one = D::set1(1.0);
+  const V magic = D::set1(angle_round_magic), one = D::set1(1.0);
   const V sc = D::set1(scale_cos), ss = D::set1(scale_sin);
   std::size_t j = 0;
   for (; j + D::width <= n; j += D::width) {
-    const V a = D::mul(D::load_widen(inv_freq + j), p);  // exact
+    const V a = angle_at(j);
     const V k_magic = D::add(D::mul(a, D::set1(angle_two_over_pi)), magic);
     const V k = D::sub(k_magic, magic);
     V r = D::sub(a, D::mul(k, D::set1(angle_pio2_1)));
@@ -110,10 +111,49 @@ inline std::size_t sincos_span(const float* inv_freq, std::size_t n, double posi
   return j;
 }
 
+// One position for every pair: angle = position * inv_freq[j].
+template <class D>
+inline std::size_t sincos_span(const float* inv_freq, std::size_t n, double position, double scale_cos,
+                               double scale_sin, float* cos_out, float* sin_out) noexcept {
+  const typename D::type p = D::set1(position);
+  return sincos_span_of<D>([&](std::size_t j) { return D::mul(D::load_widen(inv_freq + j), p); }, n, scale_cos,
+                           scale_sin, cos_out, sin_out);
+}
+
 inline void sincos_row(const float* inv_freq, std::size_t n, double position, double scale_cos, double scale_sin,
                        float* cos_out, float* sin_out) noexcept {
   const std::size_t done = sincos_span<dv>(inv_freq, n, position, scale_cos, scale_sin, cos_out, sin_out);
   sincos_span<dv1>(inv_freq + done, n - done, position, scale_cos, scale_sin, cos_out + done, sin_out + done);
+}
+
+// Multi-axis (axis_map.hpp): pair j reads the position of its own axis. axis_freq[a][j] is inv_freq[j]
+// where pair j reads axis a and 0 elsewhere, so angle = sum over a of axis_freq[a][j] * position[a]:
+// one product is exact and the others are exact zeros, the same double as the 1-D angle (identity
+// pairs: 0 on every axis, angle 0).
+inline constexpr std::size_t axis_freq_capacity = ::cope::max_axes;
+template <class D>
+inline std::size_t sincos_span_axes(const float (*axis_freq)[::cope::detail::max_pairs], std::size_t axes,
+                                    const double* position, std::size_t first, std::size_t n, double scale_cos,
+                                    double scale_sin, float* cos_out, float* sin_out) noexcept {
+  using V = typename D::type;
+  V p[axis_freq_capacity];
+  for (std::size_t a = 0; a < axes; ++a) p[a] = D::set1(position[a]);
+  return sincos_span_of<D>(
+      [&](std::size_t j) {
+        V angle = D::mul(D::load_widen(axis_freq[0] + first + j), p[0]);
+        for (std::size_t a = 1; a < axes; ++a) angle = D::fmadd(D::load_widen(axis_freq[a] + first + j), p[a], angle);
+        return angle;
+      },
+      n, scale_cos, scale_sin, cos_out, sin_out);
+}
+
+inline void sincos_row_axes(const float (*axis_freq)[::cope::detail::max_pairs], std::size_t axes,
+                            const double* position, std::size_t n, double scale_cos, double scale_sin, float* cos_out,
+                            float* sin_out) noexcept {
+  const std::size_t done =
+      sincos_span_axes<dv>(axis_freq, axes, position, 0, n, scale_cos, scale_sin, cos_out, sin_out);
+  sincos_span_axes<dv1>(axis_freq, axes, position, done, n - done, scale_cos, scale_sin, cos_out + done,
+                        sin_out + done);
 }
 
 // Table rows for positions first .. first + count - 1: row i holds scale * cos at [0, n) and
@@ -666,13 +706,15 @@ inline heads_fn select_heads(::cope::dtype in, ::cope::dtype out, bool interleav
   return interleaved ? select_heads<true>(in, out) : select_heads<false>(in, out);
 }
 
-// Position of each token in [token_begin, token_end), in order (a cursor over ragged requests).
+// Position of each token in [token_begin, token_end), in order (a cursor over ragged requests), as a
+// double: exact for every form the checked layer accepts (integers up to 2^29, float32 values, and a
+// float32 request offset plus a token index within 29 significant bits).
 class position_cursor {
  public:
   // constant: an offset places every token at start (a shift's one delta), not at start + token.
   position_cursor(const ::cope::positions& pos, std::size_t first_token, bool constant = false) noexcept
       : pos_(pos), step_(constant ? 0 : 1) {
-    if (pos_.kind == ::cope::position_kind::ragged_i32 || pos_.kind == ::cope::position_kind::ragged_i64) {
+    if (ragged()) {
       std::size_t lo = 0, hi = pos_.requests;  // last request whose start <= first_token
       while (hi - lo > 1) {
         const std::size_t mid = lo + (hi - lo) / 2;
@@ -681,26 +723,52 @@ class position_cursor {
       request_ = lo;
     }
   }
-  std::int64_t at(std::size_t token) noexcept {
+  double at(std::size_t token) noexcept {
+    using ::cope::position_kind;
     switch (pos_.kind) {
-      case ::cope::position_kind::offset: return pos_.start + step_ * static_cast<std::int64_t>(token);
-      case ::cope::position_kind::ids_i32: return static_cast<const std::int32_t*>(pos_.ids)[token];
-      case ::cope::position_kind::ids_i64: return static_cast<const std::int64_t*>(pos_.ids)[token];
+      case position_kind::offset: return static_cast<double>(pos_.start + step_ * static_cast<std::int64_t>(token));
+      case position_kind::ids_i32: return static_cast<const std::int32_t*>(pos_.ids)[token];
+      case position_kind::ids_i64: return static_cast<double>(static_cast<const std::int64_t*>(pos_.ids)[token]);
+      case position_kind::ids_f32: return static_cast<const float*>(pos_.ids)[token];
       default: break;
     }
     const auto t = static_cast<std::int64_t>(token);
     while (indptr(request_ + 1) <= t) ++request_;  // skips empty requests too
-    return offset(request_) + (t - indptr(request_));
+    return offset(request_) + static_cast<double>(t - indptr(request_));
+  }
+  // Multi-axis positions: token's position on each of the first `axes` streams.
+  void at_axes(std::size_t token, std::size_t axes, double* out) const noexcept {
+    using ::cope::position_kind;
+    const std::ptrdiff_t base = static_cast<std::ptrdiff_t>(token) * pos_.token_stride;
+    for (std::size_t a = 0; a < axes; ++a) {
+      const std::ptrdiff_t i = base + static_cast<std::ptrdiff_t>(a) * pos_.axis_stride;
+      switch (pos_.kind) {
+        case position_kind::multi_axis_i32: out[a] = static_cast<const std::int32_t*>(pos_.ids)[i]; break;
+        case position_kind::multi_axis_i64:
+          out[a] = static_cast<double>(static_cast<const std::int64_t*>(pos_.ids)[i]);
+          break;
+        default: out[a] = static_cast<const float*>(pos_.ids)[i]; break;
+      }
+    }
   }
 
  private:
-  std::int64_t indptr(std::size_t r) const noexcept {
-    return pos_.kind == ::cope::position_kind::ragged_i32 ? static_cast<const std::int32_t*>(pos_.indptr)[r]
-                                                          : static_cast<const std::int64_t*>(pos_.indptr)[r];
+  bool ragged() const noexcept {
+    using ::cope::position_kind;
+    return pos_.kind == position_kind::ragged_i32 || pos_.kind == position_kind::ragged_i64 ||
+           pos_.kind == position_kind::ragged_f32;
   }
-  std::int64_t offset(std::size_t r) const noexcept {
-    return pos_.kind == ::cope::position_kind::ragged_i32 ? static_cast<const std::int32_t*>(pos_.request_offsets)[r]
-                                                          : static_cast<const std::int64_t*>(pos_.request_offsets)[r];
+  std::int64_t indptr(std::size_t r) const noexcept {
+    return pos_.kind == ::cope::position_kind::ragged_i64 ? static_cast<const std::int64_t*>(pos_.indptr)[r]
+                                                          : static_cast<const std::int32_t*>(pos_.indptr)[r];
+  }
+  double offset(std::size_t r) const noexcept {
+    switch (pos_.kind) {
+      case ::cope::position_kind::ragged_i32: return static_cast<const std::int32_t*>(pos_.request_offsets)[r];
+      case ::cope::position_kind::ragged_i64:
+        return static_cast<double>(static_cast<const std::int64_t*>(pos_.request_offsets)[r]);
+      default: return static_cast<const float*>(pos_.request_offsets)[r];
+    }
   }
   const ::cope::positions& pos_;
   std::int64_t step_;
@@ -708,6 +776,46 @@ class position_cursor {
 };
 
 using ::cope::detail::max_pairs;
+
+// Multi-axis state of one call (axis_map.hpp), built once per call: which streams the map reads, and
+// for the angles on the fly each axis's share of inv_freq (sincos_span_axes).
+struct axis_plan {
+  std::size_t axes = 0;  // streams read: 1 + the largest axis in the map, at least 1
+  const std::uint8_t* slot = nullptr;  // the map: pair j reads axis slot[j], or none (0xFF)
+  alignas(64) float freq[axis_freq_capacity][max_pairs];
+
+  void prepare(const rope_job& job) noexcept {
+    slot = job.pair_axis;
+    axes = 1;
+    for (std::size_t j = 0; j < job.pairs; ++j)
+      if (slot[j] < axis_freq_capacity && slot[j] + 1u > axes) axes = slot[j] + 1u;
+    if (job.table != nullptr) return;
+    for (std::size_t a = 0; a < axes; ++a)
+      for (std::size_t j = 0; j < job.pairs; ++j) freq[a][j] = slot[j] == a ? job.inv_freq[j] : 0.0f;
+  }
+};
+
+// Multi-axis rows from a table: pair j takes column j of the row at its axis's position; an identity
+// pair takes (c_none, 0), the rows' value at angle 0 with the call's scaling.
+inline void gather_table_rows(const rope_job& job, const axis_plan& plan, const double* position, float row_scale,
+                              float sin_scale, float c_none, float* c_out, float* s_out) noexcept {
+  const std::size_t n = job.pairs;
+  const float* row[axis_freq_capacity];
+  for (std::size_t a = 0; a < plan.axes; ++a) {
+    const double p = position[a] < 0 ? -position[a] : position[a];  // p < 0: shifts only
+    row[a] = job.table + static_cast<std::ptrdiff_t>(p) * job.table_row_stride;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint8_t a = plan.slot[j];
+    if (a >= plan.axes) {
+      c_out[j] = c_none;
+      s_out[j] = 0.0f;
+    } else {
+      c_out[j] = row[a][j] * row_scale;
+      s_out[j] = row[a][n + j] * sin_scale;
+    }
+  }
+}
 
 inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
   const std::size_t n = job.pairs;
@@ -730,18 +838,39 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
   // On the fly: forward f cos, f sin; inverse cos / f, -sin / f; a shift cos, sin at the signed delta.
   const double angle_cos = job.shift ? 1.0 : job.inverse ? 1.0 / f : f;
   const double angle_sin = job.inverse ? -angle_cos : angle_cos;
+  const bool multi = job.pair_axis != nullptr;
+  axis_plan plan;
+  if (multi) plan.prepare(job);
+  const bool multi_axis_positions = job.pos.is_multi_axis();
   position_cursor cursor(job.pos, job.token_begin, job.shift);
   for (std::size_t t = job.token_begin; t < job.token_end; t += rows.count) {
     rows.first = t;
     rows.count = job.token_end - t < block ? job.token_end - t : block;
     for (std::size_t i = 0; i < rows.count; ++i) {
-      const std::int64_t p = cursor.at(t + i);
       float* c_buf = computed + 2 * n * i;
       float* s_buf = c_buf + n;
       rows.c[i] = c_buf;
       rows.s[i] = s_buf;
+      if (multi) {
+        double p[axis_freq_capacity];
+        if (multi_axis_positions) {
+          cursor.at_axes(t + i, plan.axes, p);
+        } else {  // a shift: the same delta on every axis
+          p[0] = cursor.at(t + i);
+          for (std::size_t a = 1; a < plan.axes; ++a) p[a] = p[0];
+        }
+        if (job.table != nullptr) {
+          const bool negative = !multi_axis_positions && p[0] < 0;
+          const float sin_scale = job.inverse || negative ? -row_scale : row_scale;
+          gather_table_rows(job, plan, p, row_scale, sin_scale, static_cast<float>(angle_cos), c_buf, s_buf);
+        } else {
+          sincos_row_axes(plan.freq, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
+        }
+        continue;
+      }
+      const double p = cursor.at(t + i);
       if (job.table != nullptr) {
-        const float* row = job.table + (p < 0 ? -p : p) * job.table_row_stride;  // p < 0: shifts only
+        const float* row = job.table + static_cast<std::ptrdiff_t>(p < 0 ? -p : p) * job.table_row_stride;
         const float sin_scale = job.inverse || p < 0 ? -row_scale : row_scale;
         if (row_scale == 1.0f && sin_scale == 1.0f) {
           rows.c[i] = row;
@@ -753,7 +882,7 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
           }
         }
       } else {
-        sincos_row(job.inv_freq, n, static_cast<double>(p), angle_cos, angle_sin, c_buf, s_buf);
+        sincos_row(job.inv_freq, n, p, angle_cos, angle_sin, c_buf, s_buf);
       }
     }
     rows.then = job.k.heads != 0 ? &job.k : nullptr;

@@ -321,7 +321,92 @@ inline status check_token_range(const char* where, std::size_t token_begin, std:
   return {};
 }
 
-COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t tokens, std::int64_t last, const char* limit_name) {
+// Why a position is rejected: finite, in [0, last], and an integer where it indexes a table's rows.
+enum class position_problem { none, not_finite, negative, beyond, fractional };
+inline position_problem problem_of(double p, std::int64_t last, bool integers_only) noexcept {
+  if (!std::isfinite(p)) return position_problem::not_finite;
+  if (p < 0) return position_problem::negative;
+  if (p > static_cast<double>(last)) return position_problem::beyond;
+  if (integers_only && std::floor(p) != p) return position_problem::fractional;
+  return position_problem::none;
+}
+// "apply_rope: <name...> (<p>) is negative" and so on; name is the pieces that say which position.
+template <class... Name>
+status fail_position(position_problem problem, double p, std::int64_t last, const char* limit_name, const Name&... name) {
+  switch (problem) {
+    case position_problem::not_finite:
+      return fail(errc::invalid_position, apply_ctx, ": ", name..., " (", p, ") is not finite");
+    case position_problem::negative: return fail(errc::invalid_position, apply_ctx, ": ", name..., " (", p, ") is negative");
+    case position_problem::beyond:
+      return fail(errc::invalid_position, apply_ctx, ": ", name..., " (", p, ") is beyond ", limit_name, " (",
+                  static_cast<long long>(last), ")");
+    default:
+      return fail(errc::invalid_position, apply_ctx, ": ", name..., " (", p,
+                  ") is fractional; a table has rows for integer positions only (the spectrum takes fractional ones)");
+  }
+}
+
+// A fractional request offset o (a multiple of 2^-e, e > 0) with `length` tokens: positions o + i are
+// exact in double, and so are their angles, while they need at most 29 significant bits, as the
+// integer positions up to 2^29 do: o + length - 1 <= 2^(29 - e).
+inline status check_fractional_run(std::size_t r, float offset, std::int64_t length) {
+  double scaled = offset;
+  int e = 0;
+  while (std::floor(scaled) != scaled) {  // at most 149 steps: every float32 is a multiple of 2^-149
+    scaled *= 2;
+    ++e;
+  }
+  if (e == 0 || length <= 0) return {};
+  const double last = static_cast<double>(offset) + static_cast<double>(length - 1);
+  if (last <= std::ldexp(1.0, 29 - e)) return {};
+  return fail(errc::invalid_position, apply_ctx, ": request ", r, " (request_offsets[", r, "] ", offset, ", ",
+              static_cast<long long>(length), " tokens): fractional positions up to ", last,
+              " need more than 29 significant bits; exact angles need them within 2^", 29 - e, " at this fraction");
+}
+
+// Multi-axis positions: the stream layout (axes, strides) and every position in the token range.
+inline status check_multi_axis(const positions& pos, std::size_t tokens, std::size_t begin, std::size_t end,
+                               std::int64_t last, const char* limit_name, bool integers_only) {
+  if (pos.axes == 0 || pos.axes > max_axes)
+    return fail(errc::invalid_position, apply_ctx, ": multi-axis positions have ", pos.axes, " axes; 1 to ", max_axes,
+                " are supported");
+  if (pos.count != tokens)
+    return fail(errc::invalid_position, apply_ctx, ": multi-axis positions have ", pos.count, " tokens for ", tokens,
+                " tokens");
+  if (pos.axis_stride < 0 || pos.token_stride < 0)
+    return fail(errc::invalid_position, apply_ctx, ": multi-axis position strides (axis_stride ",
+                static_cast<long long>(pos.axis_stride), ", token_stride ", static_cast<long long>(pos.token_stride),
+                ") must not be negative");
+  if (tokens == 0) return {};
+  if (pos.ids == nullptr) return fail(errc::null_data, apply_ctx, ": multi-axis positions are null");
+  // The last element's index, in elements: it must stay addressable (and so fit in ptrdiff_t).
+  const std::size_t element = pos.kind == position_kind::multi_axis_i64 ? 8 : 4;
+  const auto limit = static_cast<std::uint64_t>(max_view_bytes / element);
+  const auto axis_span = static_cast<std::uint64_t>(pos.axes - 1), token_span = static_cast<std::uint64_t>(tokens - 1);
+  const auto as = static_cast<std::uint64_t>(pos.axis_stride), ts = static_cast<std::uint64_t>(pos.token_stride);
+  if ((as != 0 && axis_span > limit / as) || (ts != 0 && token_span > limit / ts) ||
+      axis_span * as > limit - token_span * ts)
+    return fail(errc::invalid_position, apply_ctx, ": multi-axis positions with axis_stride ",
+                static_cast<long long>(pos.axis_stride), " and token_stride ", static_cast<long long>(pos.token_stride),
+                " over ", pos.axes, " axes and ", tokens, " tokens reach beyond the address space");
+  for (std::size_t t = begin; t < end; ++t) {
+    for (std::size_t a = 0; a < pos.axes; ++a) {
+      const auto i = static_cast<std::ptrdiff_t>(a) * pos.axis_stride + static_cast<std::ptrdiff_t>(t) * pos.token_stride;
+      double p = 0;  // every int32, every float32 and int64 up to 2^53 exactly; beyond, still beyond `last`
+      switch (pos.kind) {
+        case position_kind::multi_axis_i32: p = static_cast<const std::int32_t*>(pos.ids)[i]; break;
+        case position_kind::multi_axis_i64: p = static_cast<double>(static_cast<const std::int64_t*>(pos.ids)[i]); break;
+        default: p = static_cast<const float*>(pos.ids)[i]; break;
+      }
+      if (const auto problem = problem_of(p, last, integers_only); problem != position_problem::none)
+        return fail_position(problem, p, last, limit_name, "axis ", a, " position of token ", t);
+    }
+  }
+  return {};
+}
+
+COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t tokens, std::int64_t last,
+                                            const char* limit_name, bool integers_only) {
   if (auto st = check_token_range(apply_ctx, a.token_begin, a.token_end, tokens); !st) return st;
   const std::size_t end = a.token_end == all_tokens ? tokens : a.token_end;
   auto check_one = [&](const char* what, std::size_t i, std::int64_t p) -> status {
@@ -341,11 +426,18 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
                     end - 1, " is beyond ", limit_name, " (", static_cast<long long>(last), ")");
       return {};
     case position_kind::ids_i32:
-    case position_kind::ids_i64: {
+    case position_kind::ids_i64:
+    case position_kind::ids_f32: {
       if (pos.count != tokens)
         return fail(errc::invalid_position, apply_ctx, ": position_ids has ", pos.count, " entries for ", tokens, " tokens");
       if (tokens > 0 && pos.ids == nullptr) return fail(errc::null_data, apply_ctx, ": position_ids is null");
       for (std::size_t t = a.token_begin; t < end; ++t) {
+        if (pos.kind == position_kind::ids_f32) {
+          const double p = static_cast<const float*>(pos.ids)[t];
+          if (const auto problem = problem_of(p, last, integers_only); problem != position_problem::none)
+            return fail_position(problem, p, last, limit_name, "position_ids[", t, "]");
+          continue;
+        }
         const std::int64_t p = pos.kind == position_kind::ids_i32 ? static_cast<const std::int32_t*>(pos.ids)[t]
                                                                   : static_cast<const std::int64_t*>(pos.ids)[t];
         if (auto st = check_one("position_ids", t, p); !st) return st;
@@ -353,20 +445,17 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
       return {};
     }
     case position_kind::ragged_i32:
-    case position_kind::ragged_i64: {
+    case position_kind::ragged_i64:
+    case position_kind::ragged_f32: {
       if (pos.requests == 0) {
         if (tokens == 0) return {};  // an empty batch: no request, the pointers may be null
         return fail(errc::invalid_position, apply_ctx, ": a ragged batch of ", tokens, " tokens needs at least one request");
       }
       if (pos.indptr == nullptr || pos.request_offsets == nullptr)
         return fail(errc::null_data, apply_ctx, ": ragged ", pos.indptr == nullptr ? "indptr" : "request_offsets", " is null");
-      const bool i32 = pos.kind == position_kind::ragged_i32;
+      const bool i64 = pos.kind == position_kind::ragged_i64;
       auto indptr = [&](std::size_t r) -> std::int64_t {
-        return i32 ? static_cast<const std::int32_t*>(pos.indptr)[r] : static_cast<const std::int64_t*>(pos.indptr)[r];
-      };
-      auto offset = [&](std::size_t r) -> std::int64_t {
-        return i32 ? static_cast<const std::int32_t*>(pos.request_offsets)[r]
-                   : static_cast<const std::int64_t*>(pos.request_offsets)[r];
+        return i64 ? static_cast<const std::int64_t*>(pos.indptr)[r] : static_cast<const std::int32_t*>(pos.indptr)[r];
       };
       if (indptr(0) != 0)
         return fail(errc::invalid_position, apply_ctx, ": indptr[0] (", static_cast<long long>(indptr(0)), ") must be 0");
@@ -382,20 +471,61 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
           return fail(errc::invalid_position, apply_ctx, ": indptr[", r + 1, "] (", static_cast<long long>(indptr(r + 1)),
                       ") is beyond the number of tokens (", tokens, ")");
         const std::int64_t length = indptr(r + 1) - indptr(r);
-        if (auto st = check_one("request_offsets", r, offset(r)); !st) return st;
-        if (length > 0 && offset(r) > last - (length - 1))
+        if (pos.kind == position_kind::ragged_f32) {
+          const float o = static_cast<const float*>(pos.request_offsets)[r];
+          if (const auto problem = problem_of(o, last, integers_only); problem != position_problem::none)
+            return fail_position(problem, o, last, limit_name, "request_offsets[", r, "]");
+          if (length > 0 && static_cast<double>(o) > static_cast<double>(last - (length - 1)))
+            return fail(errc::invalid_position, apply_ctx, ": request ", r, " (request_offsets[", r, "] ", o, ", ",
+                        static_cast<long long>(length), " tokens) reaches beyond ", limit_name, " (",
+                        static_cast<long long>(last), ")");
+          if (auto st = check_fractional_run(r, o, length); !st) return st;
+          continue;
+        }
+        const std::int64_t o = i64 ? static_cast<const std::int64_t*>(pos.request_offsets)[r]
+                                   : static_cast<const std::int32_t*>(pos.request_offsets)[r];
+        if (auto st = check_one("request_offsets", r, o); !st) return st;
+        if (length > 0 && o > last - (length - 1))
           return fail(errc::invalid_position, apply_ctx, ": request ", r, " (request_offsets[", r, "] ",
-                      static_cast<long long>(offset(r)), ", ", static_cast<long long>(length), " tokens) reaches beyond ",
+                      static_cast<long long>(o), ", ", static_cast<long long>(length), " tokens) reaches beyond ",
                       limit_name, " (", static_cast<long long>(last), ")");
       }
       return {};
     }
+    case position_kind::multi_axis_i32:
+    case position_kind::multi_axis_i64:
+    case position_kind::multi_axis_f32:
+      return check_multi_axis(pos, tokens, a.token_begin, end, last, limit_name, integers_only);
   }
   return fail(errc::invalid_position, apply_ctx, ": unknown position kind");
 }
 
+// The pair-to-axis map against the call: one entry per pair, each axis among the positions' streams.
+inline status check_pair_axes(const char* where, const axis_map* map, std::size_t pairs, const positions* pos) {
+  if (map == nullptr) {
+    if (pos != nullptr && pos->is_multi_axis())
+      return fail(errc::invalid_axis_map, where, ": multi-axis positions need pair_axes, the axis each pair reads");
+    return {};
+  }
+  if (map->pairs() != pairs)
+    return fail(errc::invalid_axis_map, where, ": pair_axes has ", map->pairs(), " pairs but the rotation has ", pairs,
+                " (rotary_dim / 2)");
+  for (std::size_t j = 0; j < pairs; ++j) {
+    const std::uint8_t axis = (*map)[j];
+    if (axis == axis_map::none) continue;
+    if (axis >= max_axes)
+      return fail(errc::invalid_axis_map, where, ": pair_axes[", j, "] (", static_cast<int>(axis),
+                  ") is not an axis (0 to ", max_axes - 1, ") or axis_map::none");
+    if (pos != nullptr && pos->is_multi_axis() && axis >= pos->axes)
+      return fail(errc::invalid_axis_map, where, ": pair_axes[", j, "] reads axis ", static_cast<int>(axis),
+                  " but the positions have ", pos->axes, " axes");
+  }
+  return {};
+}
+
 // Everything but the angle source, which the caller has checked.
-COPE_NOINLINE inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t last, const char* limit_name) {
+COPE_NOINLINE inline status check_args(const rope_args& a, std::size_t pairs, std::int64_t last, const char* limit_name,
+                                       bool integers_only) {
   const std::size_t window_end = a.rotary_offset + 2 * pairs;
   if (auto st = check_pair("q", a.q, "q_out", a.q_out, window_end); !st) return st;
   const bool has_k = a.k.data != nullptr || a.k_out.data != nullptr;
@@ -414,7 +544,8 @@ COPE_NOINLINE inline status check_args(const rope_args& a, std::size_t pairs, st
     if (!q_in_place)
       if (auto st = check_disjoint(errc::invalid_aliasing, apply_ctx, "q", a.q, k_out_name, a.k_out); !st) return st;
   }
-  if (auto st = check_positions(a, a.q.tokens, last, limit_name); !st) return st;
+  if (auto st = check_pair_axes(apply_ctx, a.pair_axes, pairs, &a.pos); !st) return st;
+  if (auto st = check_positions(a, a.q.tokens, last, limit_name, integers_only); !st) return st;
 
   return {};
 }
@@ -465,6 +596,7 @@ COPE_NOINLINE inline status check_shift(const shift_args& a, std::size_t pairs, 
   const char* where = "shift_keys";
   if (auto st = check_view("k", a.k, a.rotary_offset + 2 * pairs, where); !st) return st;
   if (auto st = check_token_range(where, a.token_begin, a.token_end, a.k.tokens); !st) return st;
+  if (auto st = check_pair_axes(where, a.pair_axes, pairs, nullptr); !st) return st;
   const std::size_t tokens = a.k.tokens, end = a.token_end == all_tokens ? tokens : a.token_end;
   auto check_one = [&](const char* what, std::int64_t d) -> status {
     if (d > last || d < -last)  // written so that no negation of INT64_MIN occurs
