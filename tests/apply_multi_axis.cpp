@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
+#include "cope/mrope_index.hpp"
 #include "support/golden.hpp"
 
 #include <cmath>
@@ -331,6 +332,50 @@ TEST_CASE("multi-axis: 1-D positions with a map put every axis at that position"
       for (std::size_t d : {j, j + 64})
         wrong += hybrid[t * 128 + d] != (hope[j] == cope::axis_map::none ? x[t * 128 + d] : plain[t * 128 + d]);
   CHECK(wrong == 0);
+}
+
+TEST_CASE("multi-axis: HoPE positions from the index builder (fractional, negative) against the reference") {
+  // A video first (its centred spatial positions start below zero), then text; temporal scale 0.75.
+  std::vector<std::uint8_t> types(3 * 16, cope::token_video);
+  types.insert(types.end(), 5, cope::token_text);
+  cope::vision_inputs in;
+  in.rule = cope::mrope_rule::hope;
+  in.video_grid_thw = {{3, 8, 8}};
+  in.temporal_scale = 0.75f;
+  const cope::mrope_positions p = cope::mrope_index(types.data(), types.size(), in);
+  REQUIRE(p.at(1, 0) < 0);
+  const cope::axis_map hope = cope::axis_map::hope({16, 24, 24});
+  std::mt19937_64 rng(17);
+  for (const cope::spectrum& s : multi_axis_spectra()) {
+    if (s.inv_freq.size() != 64) continue;
+    for (layout pairing : {layout::rotate_half, layout::interleaved}) {
+      INFO(s.rope_type << " " << cope::to_string(pairing));
+      const std::size_t tokens = p.tokens, heads = 2;
+      const std::vector<float> x = random_floats(rng, tokens * heads * 128);
+      std::vector<float> y = x;
+      cope::rope_args a = cope::rope_args::in_place(cope::make_view(y.data(), tokens, heads, 128), {}, p.view(), pairing);
+      a.pair_axes = &hope;
+      cope::apply_rope(s, a);
+      double worst = 0;
+      std::vector<double> in_row(128), out_row(128), pair_position(64);
+      for (std::size_t t = 0; t < tokens; ++t) {
+        for (std::size_t j = 0; j < 64; ++j) pair_position[j] = hope[j] == cope::axis_map::none ? 0.0 : p.at(hope[j], t);
+        for (std::size_t h = 0; h < heads; ++h) {
+          const std::size_t row = (t * heads + h) * 128;
+          for (std::size_t d = 0; d < 128; ++d) in_row[d] = x[row + d];
+          cope::reference_rotate_per_pair(s, pairing, direction::forward, pair_position.data(), in_row.data(),
+                                          out_row.data(), 128);
+          for (std::size_t j = 0; j < 64; ++j) {
+            const std::size_t ix = pairing == layout::rotate_half ? j : 2 * j;
+            const std::size_t iy = pairing == layout::rotate_half ? j + 64 : 2 * j + 1;
+            const double norm = std::hypot(in_row[ix], in_row[iy]) * s.attention_factor;
+            worst = std::max({worst, std::abs(y[row + ix] - out_row[ix]) / norm, std::abs(y[row + iy] - out_row[iy]) / norm});
+          }
+        }
+      }
+      CHECK(worst <= 4e-7);
+    }
+  }
 }
 
 #if defined(__unix__)

@@ -46,8 +46,8 @@ status rotate_reference(const char* ctx, const spectrum& s, layout pairing, dire
   const int pairs = s.pairs();
   for (int j = 0; j < pairs; ++j) {
     const double p = position_of(j);
-    if (!(p >= 0 && p <= static_cast<double>(reference_max_position)))  // NaN fails too
-      return detail::fail(errc::invalid_position, ctx, ": the position of pair ", j, " (", p, ") must be in [0, 2^29]");
+    if (!(std::abs(p) <= static_cast<double>(reference_max_position)))  // NaN fails too
+      return detail::fail(errc::invalid_position, ctx, ": the position of pair ", j, " (", p, ") must be in [-2^29, 2^29]");
   }
   const std::size_t n = static_cast<std::size_t>(head_dim);
   if (in != out && detail::ranges_overlap(in, static_cast<const double*>(out), n))
@@ -83,8 +83,8 @@ status rotate_reference(const char* ctx, const spectrum& s, layout pairing, dire
 }
 
 // Each pair at its own position (multi-axis RoPE: pair j at the position of its axis, 0 for an
-// identity pair; fractional positions): pair_position[j], j < pairs. Exact angles for positions that
-// are float32 values or integers up to 2^29.
+// identity pair; fractional or negative positions): pair_position[j], j < pairs. Exact angles for
+// positions that are float32 values or integers, within +-2^29.
 [[nodiscard]] inline status try_reference_rotate_per_pair(const spectrum& s, layout pairing, direction dir,
                                                           const double* pair_position, const double* in, double* out,
                                                  int head_dim, int rotary_offset = 0) {

@@ -398,7 +398,10 @@ inline status check_multi_axis(const positions& pos, std::size_t tokens, std::si
         case position_kind::multi_axis_i64: p = static_cast<double>(static_cast<const std::int64_t*>(pos.ids)[i]); break;
         default: p = static_cast<const float*>(pos.ids)[i]; break;
       }
-      if (const auto problem = problem_of(p, last, integers_only); problem != position_problem::none)
+      // On the fly, multi-axis positions may be negative (HoPE's and VideoRoPE's spatial positions are
+      // centred on t): |p| <= last keeps the angles exact. A table has rows for p >= 0 only.
+      const double checked = integers_only || p >= 0 ? p : -p;
+      if (const auto problem = problem_of(checked, last, integers_only); problem != position_problem::none)
         return fail_position(problem, p, last, limit_name, "axis ", a, " position of token ", t);
     }
   }
