@@ -17,6 +17,7 @@
 #endif
 
 #include "cope/cope.hpp"
+#include "cope/mrope_index.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -479,6 +480,94 @@ void register_all() {
   }
 }
 
+// ---- multi-axis RoPE against the 1-D call on the same shape ---------------------------------------
+//
+// A vision-language prompt's positions from the index builder ([3][tokens] int32: text, then images of
+// 16 x 16 merged patches, 256 tokens each, between text runs), rotated with the model's map, paired with
+// the 1-D call over the same buffers and spectrum with the t axis as per-token position_ids. The ratio
+// vs_1d = median 1-D pass / median multi-axis pass (1.0: no cost for the extra axes).
+struct mrope_shape {
+  const char* name;
+  std::size_t q_heads, kv_heads, dim;
+  double partial;
+  double theta;
+  bool interleaved_map;
+  int sections[3];
+};
+constexpr mrope_shape qwen2_vl{"qwen2_vl", 28, 4, 128, 1.0, 1e6, false, {16, 24, 24}};
+constexpr mrope_shape qwen3_5{"qwen3_5", 16, 2, 256, 0.25, 1e7, true, {11, 11, 10}};
+
+struct mrope_work {
+  cope::spectrum s;
+  cope::axis_map map;
+  cope::rope_table table;
+  bytes q, k;
+  std::vector<std::int32_t> multi, t_axis;
+  cope::rope_args one_d, multi_axis;
+  std::size_t tensor_bytes = 0;
+
+  mrope_work(const mrope_shape& m, std::size_t tokens, cope::dtype type) {
+    s = cope::rope_default(static_cast<int>(m.dim), {m.theta, m.partial});
+    map = m.interleaved_map ? cope::axis_map::interleaved(m.sections, 3) : cope::axis_map::sectioned(m.sections, 3);
+    // Text runs of 32 tokens between images of 256 tokens; decode (1 token): text.
+    std::vector<std::uint8_t> types;
+    cope::vision_inputs in;
+    while (types.size() < tokens) {
+      const std::size_t text = std::min<std::size_t>(32, tokens - types.size());
+      types.insert(types.end(), text, cope::token_text);
+      if (tokens - types.size() >= 256) {
+        types.insert(types.end(), 256, cope::token_image);
+        in.image_grid_thw.push_back({1, 32, 32});
+      }
+    }
+    const cope::mrope_positions p = cope::mrope_index(types.data(), types.size(), in);
+    std::int64_t largest = 0;
+    for (std::int64_t v : p.position_ids) {
+      multi.push_back(static_cast<std::int32_t>(v));
+      largest = std::max(largest, v);
+    }
+    t_axis.assign(multi.begin(), multi.begin() + static_cast<std::ptrdiff_t>(tokens));
+    table = cope::make_table(s, largest + 1);
+    const std::size_t qn = tokens * m.q_heads * m.dim, kn = tokens * m.kv_heads * m.dim, element = cope::size_of(type);
+    q = allocate(qn * element);
+    k = allocate(kn * element);
+    fill(q.get(), type, qn);
+    fill(k.get(), type, kn);
+    const cope::tensor_view qv{q.get(), type, tokens, m.q_heads, m.dim, static_cast<std::ptrdiff_t>(m.q_heads * m.dim),
+                               static_cast<std::ptrdiff_t>(m.dim), qn};
+    const cope::tensor_view kv{k.get(), type, tokens, m.kv_heads, m.dim, static_cast<std::ptrdiff_t>(m.kv_heads * m.dim),
+                               static_cast<std::ptrdiff_t>(m.dim), kn};
+    one_d = cope::rope_args::in_place(qv, kv, cope::positions::from_ids(t_axis.data(), tokens));
+    multi_axis = cope::rope_args::in_place(qv, kv, cope::positions::multi_axis(multi.data(), 3, tokens));
+    multi_axis.pair_axes = &map;
+    tensor_bytes = (qn + kn) * element;
+  }
+  void run(const cope::rope_args& a, bool use_table) {
+    const cope::status r = use_table ? cope::try_apply_rope(table.view(), a) : cope::try_apply_rope(s, a);
+    if (!r) std::abort();
+  }
+};
+
+void register_multi_axis() {
+  for (const mrope_shape* m : {&qwen2_vl, &qwen3_5})
+    for (std::size_t tokens : {std::size_t{16384}, std::size_t{512}, std::size_t{1}})
+      for (cope::dtype t : {cope::dtype::f32, cope::dtype::bf16})
+        for (bool use_table : {false, true}) {
+          const std::string name = std::string("multi_axis/") + m->name + "/" + cope::to_string(t) + "/" +
+                                   (use_table ? "table" : "on_the_fly") + "/" +
+                                   (tokens == 1 ? std::string("decode") : std::to_string(tokens)) + "/vs_1d";
+          const double goal = tokens == 1 ? 0.0 : use_table ? 0.85 : tokens == 16384 ? 0.90 : 0.85;
+          add(name, [=](benchmark::State& st) {
+            mrope_work work(*m, tokens, t);
+            const int batch = tokens == 1 ? 64 : 1;
+            paired(st, [&] { work.run(work.one_d, use_table); }, [&] { work.run(work.multi_axis, use_table); }, "vs_1d",
+                   batch);
+            set_rates(st, tokens, work.tensor_bytes);
+            st.SetLabel(cope::active_isa());
+          }, "vs_1d", goal);
+        }
+}
+
 // ---- the reporter: medians only when repeated, and the goal table at the end ------------------------
 
 class goal_reporter : public benchmark::ConsoleReporter {
@@ -499,8 +588,9 @@ class goal_reporter : public benchmark::ConsoleReporter {
   void Finalize() override {
     ConsoleReporter::Finalize();
     if (results_.empty()) return;
-    std::printf("\nGoals (issue #4): floor_ratio = median floor pass / median case pass, paired in the same benchmark;\n"
-                "speedup = median naive (or two-call) pass / median cope pass. Medians over repetitions when repeated.\n");
+    std::printf("\nGoals (issues #4, #15): floor_ratio = median floor pass / median case pass, paired in the same\n"
+                "benchmark; speedup = median naive (or two-call) pass / median cope pass; vs_1d = median 1-D pass /\n"
+                "median multi-axis pass. Medians over repetitions when repeated.\n");
     std::size_t met = 0;
     for (const auto& [name, r] : results_) {
       const bool ok = r.value >= r.at_least;
@@ -523,6 +613,7 @@ class goal_reporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   register_all();
+  register_multi_axis();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   goal_reporter reporter;

@@ -738,21 +738,19 @@ class position_cursor {
   }
   // Multi-axis positions: token's position on each of the first `axes` streams.
   void at_axes(std::size_t token, std::size_t axes, double* out) const noexcept {
-    using ::cope::position_kind;
-    const std::ptrdiff_t base = static_cast<std::ptrdiff_t>(token) * pos_.token_stride;
-    for (std::size_t a = 0; a < axes; ++a) {
-      const std::ptrdiff_t i = base + static_cast<std::ptrdiff_t>(a) * pos_.axis_stride;
-      switch (pos_.kind) {
-        case position_kind::multi_axis_i32: out[a] = static_cast<const std::int32_t*>(pos_.ids)[i]; break;
-        case position_kind::multi_axis_i64:
-          out[a] = static_cast<double>(static_cast<const std::int64_t*>(pos_.ids)[i]);
-          break;
-        default: out[a] = static_cast<const float*>(pos_.ids)[i]; break;
-      }
+    switch (pos_.kind) {
+      case ::cope::position_kind::multi_axis_i32: return read_axes<std::int32_t>(token, axes, out);
+      case ::cope::position_kind::multi_axis_i64: return read_axes<std::int64_t>(token, axes, out);
+      default: return read_axes<float>(token, axes, out);
     }
   }
 
  private:
+  template <class T>
+  void read_axes(std::size_t token, std::size_t axes, double* out) const noexcept {
+    const T* p = static_cast<const T*>(pos_.ids) + static_cast<std::ptrdiff_t>(token) * pos_.token_stride;
+    for (std::size_t a = 0; a < axes; ++a) out[a] = static_cast<double>(p[static_cast<std::ptrdiff_t>(a) * pos_.axis_stride]);
+  }
   bool ragged() const noexcept {
     using ::cope::position_kind;
     return pos_.kind == position_kind::ragged_i32 || pos_.kind == position_kind::ragged_i64 ||
@@ -777,43 +775,74 @@ class position_cursor {
 
 using ::cope::detail::max_pairs;
 
-// Multi-axis state of one call (axis_map.hpp), built once per call: which streams the map reads, and
-// for the angles on the fly each axis's share of inv_freq (sincos_span_axes).
+// Multi-axis state of one call (axis_map.hpp). A token whose axes all carry one position (a text token)
+// takes the 1-D path unchanged, unless the map has identity pairs; the others read weights built on the
+// first such token: on the fly each axis's share of inv_freq (sincos_span_axes), from a table a 0 / 1
+// weight per axis and pair, plus one for the identity pairs, which take (c_none, 0): the call's cos
+// scale at angle 0, exactly (forward f, inverse 1 / f, a shift 1).
 struct axis_plan {
-  std::size_t axes = 0;  // streams read: 1 + the largest axis in the map, at least 1
+  std::size_t axes = 1;  // position streams read per token
+  bool has_none = false;
+  bool prepared = false;
+  float c_none = 1.0f;
   const std::uint8_t* slot = nullptr;  // the map: pair j reads axis slot[j], or none (0xFF)
-  alignas(64) float freq[axis_freq_capacity][max_pairs];
+  alignas(64) float weight[axis_freq_capacity + 1][max_pairs];
 
-  void prepare(const rope_job& job) noexcept {
+  void start(const rope_job& job) noexcept {
     slot = job.pair_axis;
-    axes = 1;
-    for (std::size_t j = 0; j < job.pairs; ++j)
-      if (slot[j] < axis_freq_capacity && slot[j] + 1u > axes) axes = slot[j] + 1u;
-    if (job.table != nullptr) return;
+    has_none = std::memchr(slot, 0xFF, job.pairs) != nullptr;
+    // Multi-axis positions: every stream they hold (the checked layer saw the map read no more). 1-D
+    // positions (every axis at that position): as many as any map can read.
+    axes = job.pos.is_multi_axis() ? job.pos.axes : axis_freq_capacity;
+  }
+  void prepare(const rope_job& job, float identity_cos) noexcept {
+    prepared = true;
+    c_none = identity_cos;
+    const std::size_t n = job.pairs;
     for (std::size_t a = 0; a < axes; ++a)
-      for (std::size_t j = 0; j < job.pairs; ++j) freq[a][j] = slot[j] == a ? job.inv_freq[j] : 0.0f;
+      for (std::size_t j = 0; j < n; ++j)
+        weight[a][j] = slot[j] != a ? 0.0f : job.table != nullptr ? 1.0f : job.inv_freq[j];
+    if (job.table == nullptr || !has_none) return;
+    for (std::size_t j = 0; j < n; ++j) weight[axes][j] = slot[j] == 0xFF ? 1.0f : 0.0f;
   }
 };
 
-// Multi-axis rows from a table: pair j takes column j of the row at its axis's position; an identity
-// pair takes (c_none, 0), the rows' value at angle 0 with the call's scaling.
+// Multi-axis rows from a table: pair j takes column j of the row at its axis's position, as a sum of
+// rows weighted 0 or 1 (so exact), then scaled as 1-D rows are; an identity pair takes (c_none, 0).
 inline void gather_table_rows(const rope_job& job, const axis_plan& plan, const double* position, float row_scale,
-                              float sin_scale, float c_none, float* c_out, float* s_out) noexcept {
+                              float sin_scale, float* c_out, float* s_out) noexcept {
   const std::size_t n = job.pairs;
   const float* row[axis_freq_capacity];
   for (std::size_t a = 0; a < plan.axes; ++a) {
     const double p = position[a] < 0 ? -position[a] : position[a];  // p < 0: shifts only
     row[a] = job.table + static_cast<std::ptrdiff_t>(p) * job.table_row_stride;
   }
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::uint8_t a = plan.slot[j];
-    if (a >= plan.axes) {
-      c_out[j] = c_none;
-      s_out[j] = 0.0f;
-    } else {
-      c_out[j] = row[a][j] * row_scale;
-      s_out[j] = row[a][n + j] * sin_scale;
+  // On fv2, the widest vectors: the heads loops read these rows back at once, and loads as wide as the
+  // stores forward from them (a 512-bit load of two 256-bit stores waits for both to retire).
+  using F = typename fv2::type;
+  const F cs = fv2::set1(row_scale), ss = fv2::set1(sin_scale), identity = fv2::set1(plan.c_none);
+  const bool scaled = row_scale != 1.0f || sin_scale != 1.0f;  // forward: the rows as they are
+  std::size_t j = 0;
+  for (; j + fv2::width <= n; j += fv2::width) {
+    F c = fv2::mul(fv2::load(plan.weight[0] + j), fv2::load(row[0] + j));
+    F s = fv2::mul(fv2::load(plan.weight[0] + j), fv2::load(row[0] + n + j));
+    for (std::size_t a = 1; a < plan.axes; ++a) {
+      const F w = fv2::load(plan.weight[a] + j);
+      c = fv2::fmadd(w, fv2::load(row[a] + j), c);
+      s = fv2::fmadd(w, fv2::load(row[a] + n + j), s);
     }
+    if (scaled) {
+      c = fv2::mul(c, cs);
+      s = fv2::mul(s, ss);
+    }
+    if (plan.has_none) c = fv2::fmadd(fv2::load(plan.weight[plan.axes] + j), identity, c);
+    fv2::store(c_out + j, c);
+    fv2::store(s_out + j, s);
+  }
+  for (; j < n; ++j) {
+    const std::uint8_t a = plan.slot[j];
+    c_out[j] = a == 0xFF ? plan.c_none : row[a][j] * row_scale;
+    s_out[j] = a == 0xFF ? 0.0f : row[a][n + j] * sin_scale;
   }
 }
 
@@ -840,7 +869,7 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
   const double angle_sin = job.inverse ? -angle_cos : angle_cos;
   const bool multi = job.pair_axis != nullptr;
   axis_plan plan;
-  if (multi) plan.prepare(job);
+  if (multi) plan.start(job);
   const bool multi_axis_positions = job.pos.is_multi_axis();
   position_cursor cursor(job.pos, job.token_begin, job.shift);
   for (std::size_t t = job.token_begin; t < job.token_end; t += rows.count) {
@@ -851,24 +880,34 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
       float* s_buf = c_buf + n;
       rows.c[i] = c_buf;
       rows.s[i] = s_buf;
+      double p_one;
       if (multi) {
-        double p[axis_freq_capacity];
+        double p[axis_freq_capacity] = {};
+        bool same = true;
         if (multi_axis_positions) {
           cursor.at_axes(t + i, plan.axes, p);
-        } else {  // a shift: the same delta on every axis
+          for (std::size_t a = 1; a < plan.axes; ++a) same = same && p[a] == p[0];
+        } else {  // 1-D positions (a shift's delta, a text-only batch): every axis at that position
           p[0] = cursor.at(t + i);
           for (std::size_t a = 1; a < plan.axes; ++a) p[a] = p[0];
         }
-        if (job.table != nullptr) {
-          const bool negative = !multi_axis_positions && p[0] < 0;
-          const float sin_scale = job.inverse || negative ? -row_scale : row_scale;
-          gather_table_rows(job, plan, p, row_scale, sin_scale, static_cast<float>(angle_cos), c_buf, s_buf);
+        if (same && !plan.has_none) {
+          p_one = p[0];  // a text token: plain RoPE, the same angles
         } else {
-          sincos_row_axes(plan.freq, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
+          if (!plan.prepared) plan.prepare(job, static_cast<float>(angle_cos));
+          if (job.table != nullptr) {
+            const bool negative = !multi_axis_positions && p[0] < 0;
+            const float sin_scale = job.inverse || negative ? -row_scale : row_scale;
+            gather_table_rows(job, plan, p, row_scale, sin_scale, c_buf, s_buf);
+          } else {
+            sincos_row_axes(plan.weight, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
+          }
+          continue;
         }
-        continue;
+      } else {
+        p_one = cursor.at(t + i);
       }
-      const double p = cursor.at(t + i);
+      const double p = p_one;
       if (job.table != nullptr) {
         const float* row = job.table + static_cast<std::ptrdiff_t>(p < 0 ? -p : p) * job.table_row_stride;
         const float sin_scale = job.inverse || p < 0 ? -row_scale : row_scale;
