@@ -80,6 +80,50 @@ T checked(cope::result<T> r) {
 
 // ---- the report ---------------------------------------------------------------------------------
 
+// Multi-axis models: which pairs each axis reads, how many of them are OOD and clipped, and the semantic
+// decay along each axis alone, RoPE against CoPE (a sectioned map hands CoPE's lowest pairs to its last
+// axis; an interleaved one spreads them over all three).
+cope::axis_map axis_map_of(const std::vector<int>& sections, bool interleaved, const cope::spectrum& rope) {
+  const cope::axis_map map = checked(interleaved ? cope::axis_map::try_interleaved(sections.data(), sections.size())
+                                                 : cope::axis_map::try_sectioned(sections.data(), sections.size()));
+  if (map.pairs() != static_cast<std::size_t>(rope.pairs()))
+    throw bad_argument{"--mrope_section adds up to " + std::to_string(map.pairs()) + " pairs; the spectrum has " +
+                       std::to_string(rope.pairs()) + " (rotary_dim / 2)"};
+  return map;
+}
+
+void print_axes(const an::spectrum_facts& f, const cope::axis_map& map, const std::vector<int>& sections,
+                bool interleaved) {
+  std::string list;
+  for (int v : sections) list += (list.empty() ? "" : ", ") + std::to_string(v);
+  std::printf("\nMulti-axis RoPE: mrope_section [%s], %s. Per axis: its pairs, OOD and CoPE-clipped among them, and the\n"
+              "semantic decay along that axis alone, S_a(t) = mean over its pairs of cos(t w_j), RoPE -> CoPE:\n",
+              list.c_str(), interleaved ? "interleaved (Qwen3-VL)" : "sectioned (Qwen2-VL)");
+  const double distances[] = {100, 1000, 10000, 100000};
+  std::printf("%5s %6s %5s %8s", "axis", "pairs", "OOD", "clipped");
+  for (double t : distances) std::printf("   S(%6.0f) RoPE -> CoPE", t);
+  std::printf("\n");
+  Eigen::ArrayXd t(4);
+  t << distances[0], distances[1], distances[2], distances[3];
+  for (std::uint8_t axis = 0; axis < map.axes(); ++axis) {
+    int ood = 0, clipped = 0;
+    for (std::size_t j = 0; j < map.pairs(); ++j)
+      if (map[j] == axis) {
+        ood += f.pairs[j].ood;
+        clipped += static_cast<int>(j) >= f.onset;
+      }
+    std::printf("%5s %6zu %5d %8d", axis < 3 ? std::string(1, "thw"[axis]).c_str() : "e", map.count(axis), ood, clipped);
+    if (map.count(axis) == 0) {
+      std::printf("\n");
+      continue;
+    }
+    const Eigen::ArrayXd r = checked(an::try_semantic_decay(f.rope, map, axis, t));
+    const Eigen::ArrayXd c = checked(an::try_semantic_decay(f.cope, map, axis, t));
+    for (Eigen::Index i = 0; i < t.size(); ++i) std::printf("   %9.4f -> %9.4f", r[i], c[i]);
+    std::printf("\n");
+  }
+}
+
 void print_spectrum_table(const an::spectrum_facts& f) {
   std::printf("%4s  %13s  %13s  %4s  %8s  %13s  %13s\n", "pair", "inv_freq", "period", "OOD", "weight", "CoPE inv_freq",
               "CoPE period");
@@ -233,6 +277,8 @@ int main(int argc, char** argv) {
     const cope::spectrum rope =
         checked(cope::try_make_spectrum(o.rope, o.head_dim, o.max_position_embeddings, o.seq_len));
     const an::spectrum_facts facts = checked(an::try_make_spectrum_facts(rope, o.training_length, o.n));
+    const cope::axis_map map = o.mrope_section.empty() ? cope::axis_map{}
+                                                       : axis_map_of(o.mrope_section, o.mrope_interleaved, rope);
 
     std::printf("CoPE report: rope_type %s, head_dim %d (rotary_dim %d), rope_theta %g, training length %g, n = %d\n",
                 rope.rope_type.c_str(), rope.head_dim, rope.rotary_dim, o.rope.rope_theta, o.training_length, o.n);
@@ -241,6 +287,7 @@ int main(int argc, char** argv) {
                 facts.critical_dimension, o.training_length, facts.ood_count, rope.pairs(), facts.onset);
     print_spectrum_table(facts);
     print_decay(facts);
+    if (!o.mrope_section.empty()) print_axes(facts, map, o.mrope_section, o.mrope_interleaved);
     const leakage_summary leakage = leakage_of(rope, o.n);
     print_leakage(leakage);
 

@@ -38,6 +38,9 @@ inline void usage(std::FILE* out) {
                "  --partial_rotary_factor F  --attention_factor F  --beta_fast F  --beta_slow F  --mscale F\n"
                "  --mscale_all_dim F  --truncate true|false  --low_freq_factor F  --high_freq_factor F\n"
                "  --short_factor a,b,...  --long_factor a,b,...\n"
+               "multi-axis (vision-language models):\n"
+               "  --mrope_section t,h,w            pairs per axis (Qwen2-VL 16,24,24); prints each axis's share and decay\n"
+               "  --mrope_interleaved true|false   Qwen3-VL / Qwen3.5's interleaved map (false: sectioned)\n"
                "output:\n"
                "  --figures DIR                    where the figures go (docs/figures with no model options,\n"
                "                                   build/demo/figures otherwise)\n"
@@ -54,6 +57,8 @@ struct options {
   cope::rope_parameters rope;
   std::optional<std::int64_t> max_position_embeddings, seq_len;
   bool model_given = false;
+  std::vector<int> mrope_section;  // empty: 1-D RoPE
+  bool mrope_interleaved = false;
   std::string figures;
   bool render = true;
   bool help = false;  // --help: print the usage and stop
@@ -107,6 +112,11 @@ inline int parse_int(const std::string& name, const std::string& text) {
   return static_cast<int>(v);
 }
 
+inline bool parse_bool(const std::string& name, const std::string& text) {
+  if (text != "true" && text != "false") throw bad_argument{shown(name, text) + " is not true or false"};
+  return text == "true";
+}
+
 inline std::vector<double> parse_list(const std::string& name, const std::string& text) {
   std::vector<double> out;
   std::stringstream in(text);
@@ -146,11 +156,17 @@ inline options parse(int argc, const char* const* argv) {
       {"high_freq_factor", [&](auto& k, auto& v) { r.high_freq_factor = parse_number(k, v); }},
       {"short_factor", [&](auto& k, auto& v) { r.short_factor = parse_list(k, v); }},
       {"long_factor", [&](auto& k, auto& v) { r.long_factor = parse_list(k, v); }},
-      {"truncate",
+      {"truncate", [&](auto& k, auto& v) { r.truncate = parse_bool(k, v); }},
+      {"mrope_section",
        [&](auto& k, auto& v) {
-         if (v != "true" && v != "false") throw bad_argument{shown(k, v) + " is not true or false"};
-         r.truncate = v == "true";
+         o.mrope_section.clear();
+         for (double x : parse_list(k, v)) {
+           if (!(x >= 0 && x <= 512) || x != std::floor(x))
+             throw bad_argument{shown(k, v) + ": each section is a whole number of pairs in [0, 512]"};
+           o.mrope_section.push_back(static_cast<int>(x));
+         }
        }},
+      {"mrope_interleaved", [&](auto& k, auto& v) { o.mrope_interleaved = parse_bool(k, v); }},
   };
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];

@@ -36,3 +36,15 @@ expect_failure("--factor '1e999' is not finite|--factor '1e999' overflows" --rop
 expect_failure("--factor 'abc' is not a number" --factor abc)
 string(ASCII 1 control)
 expect_failure("make_spectrum: unknown rope_type 'y\\\\x01'" --rope_type "y${control}")
+expect_failure("--mrope_section adds up to 40 pairs; the spectrum has 64" --mrope_section 16,24 --no_render)
+expect_failure("--mrope_section '16,2.5': each section is a whole number of pairs" --mrope_section 16,2.5)
+expect_failure("mrope_section \\[10, 20, 20\\] gives axis 0 17 pairs instead of 10"
+               --mrope_section 10,20,20 --mrope_interleaved true --no_render)
+
+# A multi-axis model: the per-axis report (Qwen2-VL's sections; CoPE's lowest pairs all on w).
+execute_process(COMMAND ${DEMO} --rope_theta 1e6 --mrope_section 16,24,24 --no_render --figures ${WORK_DIR}/axes
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "Multi-axis RoPE: mrope_section \\[16, 24, 24\\], sectioned"
+   OR NOT out MATCHES "\n +w +24 +21 +20 ")
+  message(FATAL_ERROR "cope_demo --mrope_section: exit ${rc}\n${out}\n${err}")
+endif()

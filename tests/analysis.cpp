@@ -74,6 +74,40 @@ TEST_CASE("semantic decay: amplitudes weight the pairs", "[analysis]") {
   for (Eigen::Index i = 0; i < t.size(); ++i) CHECK(a[i] == Approx(std::cos(t[i] * frequencies(p.rope)[3])).margin(1e-15));
 }
 
+TEST_CASE("semantic decay per axis: each axis's pairs, CoPE on a multi-axis spectrum", "[analysis]") {
+  // Qwen2-VL's sectioned map: t on the highest 16 frequencies, w on the lowest 24, where CoPE clips.
+  const cope::spectrum rope = cope::rope_default(128, {1e6, 1.0});
+  const cope::spectrum clipped = cope::cope_clip(rope, 20);
+  const cope::axis_map sectioned = cope::axis_map::sectioned({16, 24, 24});
+  const cope::axis_map interleaved = cope::axis_map::interleaved({24, 20, 20});
+  Eigen::ArrayXd t(5);
+  t << 0, 1, 10, 1000, 100000;
+  for (const cope::axis_map* map : {&sectioned, &interleaved})
+    for (std::uint8_t axis : {cope::axis_t, cope::axis_h, cope::axis_w}) {
+      const Eigen::ArrayXd got = cope::analysis::semantic_decay(clipped, *map, axis, t);
+      for (Eigen::Index i = 0; i < t.size(); ++i) {
+        double sum = 0;
+        int pairs = 0;
+        for (std::size_t j = 0; j < map->pairs(); ++j)
+          if ((*map)[j] == axis) {
+            sum += std::cos(t[i] * static_cast<double>(clipped.inv_freq[j]));
+            ++pairs;
+          }
+        CHECK(std::abs(got[i] - sum / pairs) <= 1e-12);
+      }
+    }
+  // Weighted by pair counts, the axes' decays add up to the whole spectrum's.
+  const Eigen::ArrayXd whole = cope::analysis::semantic_decay(clipped, t);
+  Eigen::ArrayXd sum = Eigen::ArrayXd::Zero(t.size());
+  for (std::uint8_t axis : {cope::axis_t, cope::axis_h, cope::axis_w})
+    sum += cope::analysis::semantic_decay(clipped, sectioned, axis, t) * static_cast<double>(sectioned.count(axis)) / 64.0;
+  CHECK((sum - whole).abs().maxCoeff() <= 1e-12);
+  const auto bad = cope::analysis::try_semantic_decay(clipped, cope::axis_map::sectioned({16, 24}), cope::axis_t, t);
+  CHECK(bad.error().message() == "semantic_decay: the map has 40 pairs; the spectrum has 64");
+  const auto none = cope::analysis::try_semantic_decay(clipped, sectioned, 3, t);
+  CHECK(none.error().message() == "semantic_decay: no pair reads axis 3");
+}
+
 TEST_CASE("semantic decay: Monte-Carlo through the kernels agrees with the closed form within 4 SE", "[analysis]") {
   const paper_figure_spectra p;
   Eigen::ArrayXd t(5);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "../apply.hpp"
+#include "../axis_map.hpp"
 #include "../detail/message.hpp"
 #include "../error.hpp"
 #include "../spectrum.hpp"
@@ -66,6 +67,25 @@ inline result<Eigen::ArrayXd> try_attention_signal(const spectrum& s, const Eige
 inline result<Eigen::ArrayXd> try_semantic_decay(const spectrum& s, const Eigen::ArrayXd& distances) {
   return ::cope::detail::catch_allocation_failure("semantic_decay", [&]() -> result<Eigen::ArrayXd> {
     return try_attention_signal(s, distances, Eigen::ArrayXd::Ones(s.pairs()));
+  });
+}
+
+// Multi-axis RoPE (axis_map.hpp): the decay along one axis, a distance t on that axis alone (the others
+// equal), over the pairs that read it: S_a(t) = (1/N_a) sum over axis(j) = a of cos(t w_j). The same
+// theorem on the axis's share of the spectrum: a sectioned map gives each axis a band of frequencies
+// (and CoPE's lowest pairs all to the last axis), an interleaved map gives each axis the whole range.
+inline result<Eigen::ArrayXd> try_semantic_decay(const spectrum& s, const axis_map& map, std::uint8_t axis,
+                                                 const Eigen::ArrayXd& distances) {
+  return ::cope::detail::catch_allocation_failure("semantic_decay", [&]() -> result<Eigen::ArrayXd> {
+    const char* ctx = "semantic_decay";
+    if (map.pairs() != static_cast<std::size_t>(s.pairs()))
+      return ::cope::detail::fail(errc::invalid_axis_map, ctx, ": the map has ", map.pairs(), " pairs; the spectrum has ",
+                                  s.pairs());
+    if (axis == axis_map::none || map.count(axis) == 0)
+      return ::cope::detail::fail(errc::invalid_axis_map, ctx, ": no pair reads axis ", static_cast<int>(axis));
+    Eigen::ArrayXd on_axis(s.pairs());
+    for (int j = 0; j < s.pairs(); ++j) on_axis[j] = map[static_cast<std::size_t>(j)] == axis ? 1.0 : 0.0;
+    return try_attention_signal(s, distances, on_axis);
   });
 }
 
@@ -194,6 +214,10 @@ inline Eigen::ArrayXd attention_signal(const spectrum& s, const Eigen::ArrayXd& 
 }
 inline Eigen::ArrayXd semantic_decay(const spectrum& s, const Eigen::ArrayXd& distances) {
   return ::cope::detail::value_or_throw(try_semantic_decay(s, distances));
+}
+inline Eigen::ArrayXd semantic_decay(const spectrum& s, const axis_map& map, std::uint8_t axis,
+                                     const Eigen::ArrayXd& distances) {
+  return ::cope::detail::value_or_throw(try_semantic_decay(s, map, axis, distances));
 }
 #endif
 
