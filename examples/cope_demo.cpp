@@ -198,8 +198,35 @@ void print_leakage(const leakage_summary& l) {
 
 // ---- the figures --------------------------------------------------------------------------------
 
+// The multi-axis maps of each family (docs/kernels.md): one row per family, the axis each pair reads
+// (0 t, 1 h, 2 w, 3 the 4th stream, -1 identity), at each model's own pair count.
+void write_axis_maps(const std::string& dir) {
+  struct family {
+    const char* name;
+    cope::result<cope::axis_map> map;
+  };
+  const family families[] = {
+      {"Qwen2-VL / Qwen2.5-VL: sectioned [16, 24, 24]", cope::axis_map::try_sectioned({16, 24, 24})},
+      {"Qwen3-VL: interleaved [24, 20, 20]", cope::axis_map::try_interleaved({24, 20, 20})},
+      {"Qwen3.5: interleaved [11, 11, 10] (32 of 128 pairs)", cope::axis_map::try_interleaved({11, 11, 10})},
+      {"GLM-4V: sectioned [8, 12, 12] (32 pairs, interleaved layout)", cope::axis_map::try_sectioned({8, 12, 12})},
+      {"ERNIE-4.5-VL: h/w alternating, t on the lowest 20", cope::axis_map::try_ernie(64, 20)},
+      {"HoPE: h/w alternating, the lowest 16 identity", cope::axis_map::try_hope({16, 24, 24})},
+      {"XD-RoPE: 4 sections [16, 16, 16, 16]", cope::axis_map::try_sectioned({16, 16, 16, 16})},
+  };
+  csv out(dir, "axis_maps.csv", "family,pair,axis,name");
+  int row = 0;
+  for (const family& f : families) {
+    const cope::axis_map& m = checked(cope::result<cope::axis_map>(f.map));
+    for (std::size_t j = 0; j < m.pairs(); ++j)
+      std::fprintf(out.f, "%d,%zu,%d,\"%s\"\n", row, j, m[j] == cope::axis_map::none ? -1 : m[j], f.name);
+    ++row;
+  }
+}
+
 void write_figures(const std::string& dir, const cope::spectrum& rope, int n, const leakage_summary& l) {
   make_dirs(dir);
+  write_axis_maps(dir);
   const cope::spectrum hard = checked(cope::try_hard_clip(rope, n)), taper = checked(cope::try_cope_clip(rope, n));
   const int onset = rope.pairs() - n;
 
@@ -305,7 +332,7 @@ int main(int argc, char** argv) {
                      COPE_FIGURES_SCRIPT, status);
         return 1;
       }
-      std::printf("rendered %s/{spectrum,semantic_decay,attention_signal,leakage_kernel,leakage_error}.png\n",
+      std::printf("rendered %s/{spectrum,semantic_decay,attention_signal,leakage_kernel,leakage_error,axis_maps}.png\n",
                   o.figures.c_str());
     }
     return 0;

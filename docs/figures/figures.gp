@@ -87,3 +87,22 @@ set ylabel "E(t)"
 set key bottom right
 plot dir."/leakage_error.csv" using 1:2 with lines lc rgb hard title sprintf("HardClip (ringing %.2f)", ring_hard), \
      ""                       using 1:3 with lines lc rgb cope title sprintf("CoPE (ringing %.2f)", ring_cope)
+
+# ---- multi-axis RoPE: the axis each rotary pair reads, per model family (docs/kernels.md) ----
+set output dir."/axis_maps.png"
+set terminal pngcairo size 1100,520 enhanced font "DejaVu Sans,11" linewidth 1.4
+set title "Multi-axis RoPE: the position axis each rotary pair reads (pair 0 = highest frequency)"
+set xlabel "rotary pair j"
+unset ylabel
+set xrange [-1:64]
+set yrange [6.6:-0.6]
+set ytics ("Qwen2-VL, Qwen2.5-VL  [16,24,24]" 0, "Qwen3-VL  interleaved [24,20,20]" 1, \
+           "Qwen3.5  interleaved [11,11,10]" 2, "GLM-4V  [8,12,12]" 3, "ERNIE-4.5-VL  (t: lowest 20)" 4, \
+           "HoPE  (lowest 16: identity)" 5, "XD-RoPE  4 sections" 6)
+set grid noytics
+set key outside bottom center horizontal
+plot dir."/axis_maps.csv" using 2:($3 == 0 ? $1 : NaN) with points pt 5 ps 1.6 lc rgb "#1f77b4" title "t", \
+     ""                   using 2:($3 == 1 ? $1 : NaN) with points pt 5 ps 1.6 lc rgb "#ff7f0e" title "h", \
+     ""                   using 2:($3 == 2 ? $1 : NaN) with points pt 5 ps 1.6 lc rgb "#2ca02c" title "w", \
+     ""                   using 2:($3 == 3 ? $1 : NaN) with points pt 5 ps 1.6 lc rgb "#9467bd" title "4th axis", \
+     ""                   using 2:($3 == -1 ? $1 : NaN) with points pt 4 ps 1.4 lc rgb "#7f7f7f" title "identity (no rotation)"

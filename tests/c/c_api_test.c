@@ -35,7 +35,15 @@ static const int32_t ids32[6] = {0, 9, 4, 100000, 3, 77};
 static const int64_t ids64[6] = {5, 1, 123456789, 2, 8, 65536};
 static const int32_t indptr32[3] = {0, 4, 6}, offsets32[2] = {10, 500};
 static const int64_t indptr64[3] = {0, 1, 6}, offsets64[2] = {1 << 20, 3};
+static const float idsf[6] = {0.5f, 9.0f, 4.25f, 100000.0f, 3.0f, 77.75f}, offsetsf[2] = {10.5f, 500.25f};
+/* [3][6] t, h, w (integers, so tables take them too) */
+static const int32_t axes32[18] = {0, 9, 4, 10, 3, 77, 0, 10, 5, 11, 3, 70, 0, 11, 6, 12, 3, 71};
+static const int64_t axes64[18] = {0, 9, 4, 10, 3, 77, 0, 10, 5, 11, 3, 70, 0, 11, 6, 12, 3, 71};
+static const float axesf[18] = {0, 9, 4, 10, 3, 77, 0, 10, 5, 11, 3, 70, 0, 11, 6, 12, 3, 71};
+#define FORMS 10
 
+/* Forms 0-4 as before; 5 float32 ids, 6 ragged with float32 offsets (both fractional: on the fly only),
+   7-9 multi-axis int32 / int64 / float32 (with pair_axes). */
 static cope_positions positions_of(int form) {
   cope_positions p;
   memset(&p, 0, sizeof p);
@@ -45,7 +53,16 @@ static cope_positions positions_of(int form) {
     case 1: p.ids = ids32; p.count = 6; break;
     case 2: p.ids = ids64; p.count = 6; break;
     case 3: p.indptr = indptr32; p.request_offsets = offsets32; p.requests = 2; break;
-    default: p.indptr = indptr64; p.request_offsets = offsets64; p.requests = 2; break;
+    case 4: p.indptr = indptr64; p.request_offsets = offsets64; p.requests = 2; break;
+    case 5: p.ids = idsf; p.count = 6; break;
+    case 6: p.indptr = indptr32; p.request_offsets = offsetsf; p.requests = 2; break;
+    default:
+      p.ids = form == 7 ? (const void*)axes32 : form == 8 ? (const void*)axes64 : (const void*)axesf;
+      p.count = 6;
+      p.axes = 3;
+      p.axis_stride = 6;
+      p.token_stride = 1;
+      break;
   }
   return p;
 }
@@ -178,6 +195,10 @@ static void test_apply(void) {
                                     {COPE_F32, COPE_F16}, {COPE_F32, COPE_BF16}};
   int clip, layout, inverse, from_table, form, t, in_place, calls = 0, same = 0;
   cope_error err;
+  uint8_t map[64];
+  size_t map_pairs = 0;
+  const int sections[3] = {16, 24, 24};
+  CHECK(cope_axis_map(COPE_AXES_SECTIONED, sections, 3, map, 64, &map_pairs, &err) == COPE_OK && map_pairs == 64);
   for (clip = 0; clip < 2; ++clip) {
     cope_spectrum* s = test_spectrum(clip);
     cope_table* table = NULL;
@@ -188,11 +209,12 @@ static void test_apply(void) {
       for (layout = 0; layout < 2; ++layout)
         for (inverse = 0; inverse < 2; ++inverse)
           for (from_table = 0; from_table < 2; ++from_table)
-            for (form = 0; form < 5; ++form)
+            for (form = 0; form < FORMS; ++form)
               for (in_place = 0; in_place < 2; ++in_place) {
                 const int tin = pairs_of_types[t][0], tout = pairs_of_types[t][1];
                 cope_rope_args a;
                 if (from_table && (form == 2 || form == 4)) continue; /* positions beyond the table */
+                if (from_table && (form == 5 || form == 6)) continue; /* fractional positions */
                 if (in_place && tin != tout) continue;
                 fill(q, tin, Q_SIZE, (unsigned)(calls * 2 + 1));
                 fill(k, tin, K_SIZE, (unsigned)(calls * 2 + 2));
@@ -208,6 +230,10 @@ static void test_apply(void) {
                 a.positions = positions_of(form);
                 a.layout = (cope_layout)layout;
                 a.direction = inverse ? COPE_INVERSE : COPE_FORWARD;
+                if (form >= 7) {
+                  a.pair_axes = map;
+                  a.pair_axes_count = map_pairs;
+                }
                 if (from_table)
                   CHECK(cope_apply_rope_table(&tv, &a, &err) == COPE_OK);
                 else
@@ -228,7 +254,39 @@ static void test_apply(void) {
     cope_spectrum_destroy(s);
   }
   printf("apply: %d of %d calls identical to the C++ API\n", same, calls);
-  CHECK(calls > 500 && same == calls);
+  CHECK(calls > 1000 && same == calls);
+}
+
+static void test_multi_axis_errors(void) {
+  uint8_t map[64];
+  size_t pairs = 0;
+  const int bad[3] = {10, 20, 20}, ernie[3] = {22, 22, 20};
+  float q[6 * 128];
+  cope_error err;
+  cope_rope_args a;
+  cope_spectrum* s = test_spectrum(0);
+  CHECK(cope_axis_map(COPE_AXES_INTERLEAVED, bad, 3, map, 64, &pairs, &err) == COPE_INVALID_AXIS_MAP);
+  CHECK(strstr(err.message, "gives axis 0 17 pairs instead of 10") != NULL);
+  CHECK(strcmp(cope_status_name(err.code), "invalid_axis_map") == 0);
+  CHECK(cope_axis_map(COPE_AXES_ERNIE, ernie, 3, map, 64, &pairs, &err) == COPE_OK && pairs == 64 && map[0] == 1 &&
+        map[1] == 2 && map[44] == 0);
+  CHECK(cope_axis_map(COPE_AXES_ERNIE, ernie, 3, map, 32, &pairs, &err) == COPE_INVALID_ARGUMENT);
+  CHECK(cope_axis_map((cope_axis_map_kind)9, ernie, 3, map, 64, &pairs, &err) == COPE_INVALID_AXIS_MAP);
+  memset(q, 0, sizeof q);
+  memset(&a, 0, sizeof a);
+  a.q = a.q_out = cope_make_view(q, COPE_F32, 6, 1, 128);
+  a.positions = positions_of(7);
+  CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_AXIS_MAP && strstr(err.message, "need pair_axes") != NULL);
+  CHECK(cope_axis_map(COPE_AXES_SECTIONED, bad, 3, map, 64, &pairs, &err) == COPE_OK && pairs == 50);
+  a.pair_axes = map;
+  a.pair_axes_count = pairs;
+  CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_AXIS_MAP &&
+        strstr(err.message, "pair_axes has 50 pairs but the rotation has 64") != NULL);
+  map[0] = 9;
+  CHECK(cope_apply_rope(s, &a, &err) == COPE_INVALID_AXIS_MAP && strstr(err.message, "pair 0 reads axis 9") != NULL);
+  a.pair_axes = NULL;
+  CHECK(cope_apply_rope(s, &a, &err) == COPE_NULL_DATA && strstr(err.message, "pair_axes is null") != NULL);
+  cope_spectrum_destroy(s);
 }
 
 static void test_unchecked(void) {
@@ -319,6 +377,7 @@ int main(void) {
   test_errors();
   test_apply();
   test_unchecked();
+  test_multi_axis_errors();
   test_shift();
   test_tables();
   printf("%d passed, %d failed\n", passed, failed);

@@ -33,6 +33,10 @@ const std::int32_t test_ids32[6] = {0, 9, 4, 100000, 3, 77};
 const std::int64_t test_ids64[6] = {5, 1, 123456789, 2, 8, 65536};
 const std::int32_t test_indptr32[3] = {0, 4, 6}, test_offsets32[2] = {10, 500};
 const std::int64_t test_indptr64[3] = {0, 1, 6}, test_offsets64[2] = {1 << 20, 3};
+const float test_idsf[6] = {0.5f, 9.0f, 4.25f, 100000.0f, 3.0f, 77.75f}, test_offsetsf[2] = {10.5f, 500.25f};
+const std::int32_t test_axes32[18] = {0, 9, 4, 10, 3, 77, 0, 10, 5, 11, 3, 70, 0, 11, 6, 12, 3, 71};
+const std::int64_t test_axes64[18] = {0, 9, 4, 10, 3, 77, 0, 10, 5, 11, 3, 70, 0, 11, 6, 12, 3, 71};
+const float test_axesf[18] = {0, 9, 4, 10, 3, 77, 0, 10, 5, 11, 3, 70, 0, 11, 6, 12, 3, 71};
 
 cope::positions test_positions(int form) {
   switch (form) {
@@ -40,7 +44,12 @@ cope::positions test_positions(int form) {
     case 1: return cope::positions::from_ids(test_ids32, 6);
     case 2: return cope::positions::from_ids(test_ids64, 6);
     case 3: return cope::positions::ragged(test_indptr32, test_offsets32, 2);
-    default: return cope::positions::ragged(test_indptr64, test_offsets64, 2);
+    case 4: return cope::positions::ragged(test_indptr64, test_offsets64, 2);
+    case 5: return cope::positions::from_ids(test_idsf, 6);
+    case 6: return cope::positions::ragged(test_indptr32, test_offsetsf, 2);
+    case 7: return cope::positions::multi_axis(test_axes32, 3, 6);
+    case 8: return cope::positions::multi_axis(test_axes64, 3, 6);
+    default: return cope::positions::multi_axis(test_axesf, 3, 6);
   }
 }
 
@@ -66,6 +75,8 @@ void cpp_rotate(int clip, int interleaved, int inverse, int from_table, int form
                                                     view(k_out, type_out, 2), test_positions(form),
                                                     interleaved ? cope::layout::interleaved : cope::layout::rotate_half);
   a.dir = inverse ? cope::direction::inverse : cope::direction::forward;
+  const cope::axis_map map = cope::axis_map::sectioned({16, 24, 24});
+  if (form >= 7) a.pair_axes = &map;
   if (from_table)
     cope::apply_rope(test_table(clip).view(), a);
   else
