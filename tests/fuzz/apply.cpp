@@ -14,6 +14,7 @@
 #include <sanitizer/allocator_interface.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -169,30 +170,51 @@ std::vector<char> snapshot(int r) {
   return std::vector<char>(p, p + used[r]);
 }
 
-// Position of token t (for an ok call, the form has been validated).
-std::int64_t position_of(const cope::positions& p, std::size_t t) {
+// Position of token t on each axis (for an ok call, the form has been validated; 1-D forms: the
+// same on every axis).
+std::array<double, cope::max_axes> position_of(const cope::positions& p, std::size_t t) {
+  std::array<double, cope::max_axes> v{};
+  double one = 0;
   switch (p.kind) {
-    case cope::position_kind::offset: return p.start + static_cast<std::int64_t>(t);
-    case cope::position_kind::ids_i32: return static_cast<const std::int32_t*>(p.ids)[t];
-    case cope::position_kind::ids_i64: return static_cast<const std::int64_t*>(p.ids)[t];
+    case cope::position_kind::offset: one = static_cast<double>(p.start + static_cast<std::int64_t>(t)); break;
+    case cope::position_kind::ids_i32: one = static_cast<const std::int32_t*>(p.ids)[t]; break;
+    case cope::position_kind::ids_i64: one = static_cast<double>(static_cast<const std::int64_t*>(p.ids)[t]); break;
+    case cope::position_kind::ids_f32: one = static_cast<const float*>(p.ids)[t]; break;
     case cope::position_kind::ragged_i32:
-    case cope::position_kind::ragged_i64: {
-      const bool i32 = p.kind == cope::position_kind::ragged_i32;
-      auto at = [&](const void* a, std::size_t i) -> std::int64_t {
-        return i32 ? static_cast<const std::int32_t*>(a)[i] : static_cast<const std::int64_t*>(a)[i];
+    case cope::position_kind::ragged_i64:
+    case cope::position_kind::ragged_f32: {
+      const bool i64 = p.kind == cope::position_kind::ragged_i64;
+      auto indptr = [&](std::size_t i) -> std::int64_t {
+        return i64 ? static_cast<const std::int64_t*>(p.indptr)[i] : static_cast<const std::int32_t*>(p.indptr)[i];
+      };
+      auto offset = [&](std::size_t i) -> double {
+        if (p.kind == cope::position_kind::ragged_f32) return static_cast<const float*>(p.request_offsets)[i];
+        return i64 ? static_cast<double>(static_cast<const std::int64_t*>(p.request_offsets)[i])
+                   : static_cast<const std::int32_t*>(p.request_offsets)[i];
       };
       std::size_t r = 0;
-      while (at(p.indptr, r + 1) <= static_cast<std::int64_t>(t)) ++r;
-      return at(p.request_offsets, r) + static_cast<std::int64_t>(t) - at(p.indptr, r);
+      while (indptr(r + 1) <= static_cast<std::int64_t>(t)) ++r;
+      one = offset(r) + static_cast<double>(static_cast<std::int64_t>(t) - indptr(r));
+      break;
     }
+    default:
+      for (std::size_t axis = 0; axis < p.axes; ++axis) {
+        const std::ptrdiff_t i = static_cast<std::ptrdiff_t>(axis) * p.axis_stride + static_cast<std::ptrdiff_t>(t) * p.token_stride;
+        v[axis] = p.kind == cope::position_kind::multi_axis_i32   ? static_cast<const std::int32_t*>(p.ids)[i]
+                  : p.kind == cope::position_kind::multi_axis_i64 ? static_cast<double>(static_cast<const std::int64_t*>(p.ids)[i])
+                                                                  : static_cast<const float*>(p.ids)[i];
+      }
+      return v;
   }
-  return 0;
+  v.fill(one);
+  return v;
 }
 
 // Checks one output view against the reference, element by element.
 void check_output(const cope::spectrum& s, const cope::const_tensor_view& in, const std::vector<char>& in_before,
                   int in_region, const cope::tensor_view& out, const std::vector<char>& out_before, int out_region,
-                  const cope::rope_args& a, bool shift, const std::vector<std::int64_t>& pos) {
+                  const cope::rope_args& a, bool shift, const std::vector<std::array<double, cope::max_axes>>& pos,
+                  const cope::axis_map* map) {
   const char* in_base = static_cast<const char*>(region(in_region).tail(used[in_region], 1));
   const char* out_base = static_cast<const char*>(region(out_region).tail(used[out_region], 1));
   const std::size_t ein = cope::size_of(in.type), eout = cope::size_of(out.type);
@@ -216,14 +238,16 @@ void check_output(const cope::spectrum& s, const cope::const_tensor_view& in, co
         continue;
       }
       for (std::size_t i = 0; i < d; ++i) x[i] = load(in.type, in_row, i);
-      std::int64_t p = pos[t];
-      cope::direction dir = shift ? cope::direction::forward : a.dir;
-      if (shift && p < 0) {  // a shift back: the inverse pure rotation
-        p = -p;
-        dir = cope::direction::inverse;
+      // Each pair at its axis's position (identity pairs at 0); a shift is a pure forward rotation by
+      // the signed delta.
+      std::vector<double> pair_position(pairs);
+      for (std::size_t j = 0; j < pairs; ++j) {
+        const std::uint8_t axis = map != nullptr ? (*map)[j] : 0;
+        pair_position[j] = axis == cope::axis_map::none ? 0.0 : pos[t][axis];
       }
-      if (!cope::try_reference_rotate(pure, a.pairing, dir, p, x.data(), y.data(), static_cast<int>(d),
-                                      static_cast<int>(window))
+      const cope::direction dir = shift ? cope::direction::forward : a.dir;
+      if (!cope::try_reference_rotate_per_pair(pure, a.pairing, dir, pair_position.data(), x.data(), y.data(),
+                                               static_cast<int>(d), static_cast<int>(window))
                .ok())
         fail("the reference refused an accepted call");
       const double scale = shift ? 1.0 : dir == cope::direction::forward ? s.attention_factor : 1.0 / s.attention_factor;
@@ -344,13 +368,68 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t r = 0; r < 5; ++r) indptr32[r] = static_cast<std::int32_t>(indptr64[r]);
   for (std::size_t r = 0; r < 4; ++r) offsets32[r] = static_cast<std::int32_t>(offsets64[r]);
   const std::size_t count = in.below(8) == 0 ? in.below(9) : tokens;
+  // Float32 forms: integers, or with a fraction (quarters; sometimes a tiny one, which the exactness
+  // rule of ragged offsets rejects); multi-axis: 0 to 5 streams (1 to 4 valid), axis- or token-major,
+  // sometimes wild strides.
+  float idsf[8], offsetsf[4];
+  for (std::size_t t = 0; t < 8; ++t)
+    idsf[t] = static_cast<float>(ids64[t] % (1 << 24)) + (in.flag() ? 0.25f * static_cast<float>(in.below(4)) : 0.0f);
+  for (std::size_t r = 0; r < 4; ++r)
+    offsetsf[r] = static_cast<float>(offsets64[r] % (1 << 24)) + (in.below(4) == 0 ? 0x1p-20f : in.flag() ? 0.5f : 0.0f);
+  std::int32_t axes32[40];
+  std::int64_t axes64[40];
+  float axesf[40];
+  for (std::size_t i = 0; i < 40; ++i) {
+    axes64[i] = in.below(3) == 0 ? ids64[i % 8] : signed_delta(in, typical);  // either sign
+    axes32[i] = static_cast<std::int32_t>(axes64[i]);
+    axesf[i] = static_cast<float>(axes64[i] % (1 << 24)) + (in.flag() ? 0.5f : 0.0f);
+  }
+  const std::size_t axes = in.below(6);
+  const bool token_major = in.flag();
+  std::ptrdiff_t axis_stride = token_major ? 1 : static_cast<std::ptrdiff_t>(tokens);
+  std::ptrdiff_t token_stride = token_major ? static_cast<std::ptrdiff_t>(axes) : 1;
+  if (in.below(8) == 0) {  // other strides: small ones, or a negative one (rejected before any read)
+    axis_stride = in.below(16) == 0 ? -1 : static_cast<std::ptrdiff_t>(in.below(9));
+    token_stride = static_cast<std::ptrdiff_t>(in.below(9));
+  }
+  // The arrays hold 40 positions: a layout reaching further is broadcast (strides 0) instead.
+  if (axes > 0 && tokens > 0 && axis_stride >= 0 &&
+      static_cast<std::size_t>(axis_stride) * (axes - 1) + static_cast<std::size_t>(token_stride) * (tokens - 1) >= 40)
+    axis_stride = token_stride = 0;
   cope::positions pos;
-  switch (in.byte() % 5) {
+  switch (in.byte() % 10) {
     case 0: pos = cope::positions::from_offset(in.int64(typical)); break;
     case 1: pos = cope::positions::from_ids(count == 0 && in.flag() ? nullptr : ids32, count); break;
     case 2: pos = cope::positions::from_ids(count == 0 && in.flag() ? nullptr : ids64, count); break;
     case 3: pos = cope::positions::ragged(indptr32, offsets32, requests); break;
-    default: pos = cope::positions::ragged(indptr64, offsets64, requests); break;
+    case 4: pos = cope::positions::ragged(indptr64, offsets64, requests); break;
+    case 5: pos = cope::positions::from_ids(count == 0 && in.flag() ? nullptr : idsf, count); break;
+    case 6: pos = cope::positions::ragged(indptr32, offsetsf, requests); break;
+    case 7: pos = cope::positions::multi_axis(axes32, axes, count, axis_stride, token_stride); break;
+    case 8: pos = cope::positions::multi_axis(axes64, axes, count, axis_stride, token_stride); break;
+    default: pos = cope::positions::multi_axis(axesf, axes, count, axis_stride, token_stride); break;
+  }
+  // A pair-to-axis map (any family, any list with identity pairs; sometimes the wrong length), or none.
+  cope::axis_map map;
+  bool has_map = false;
+  if (pos.is_multi_axis() ? in.below(16) != 0 : in.below(4) == 0) {
+    const std::size_t pairs = rotary_dim / 2 + (in.below(16) == 0 ? 1 : 0);
+    std::uint8_t list[cope::axis_map::max_pairs];
+    const std::uint8_t reach = static_cast<std::uint8_t>(1 + in.below(4));
+    for (std::size_t j = 0; j < pairs && j < cope::axis_map::max_pairs; ++j)
+      list[j] = in.below(8) == 0 ? cope::axis_map::none : static_cast<std::uint8_t>(in.below(reach));
+    const int p = static_cast<int>(pairs), third = p / 3;
+    cope::result<cope::axis_map> m = cope::axis_map::try_from_axes(list, pairs);
+    switch (in.byte() % 4) {
+      case 0: m = cope::axis_map::try_sectioned({third, third, p - 2 * third}); break;
+      case 1: m = cope::axis_map::try_interleaved({p - 2 * third, third, third}); break;
+      case 2: m = cope::axis_map::try_hope({p - 2 * (third / 2) * 2, (third / 2) * 2, (third / 2) * 2}); break;
+      default: break;
+    }
+    if (m.ok()) {
+      map = *m;
+      has_map = true;
+    }
   }
   cope::position_delta delta;
   switch (in.byte() % 3) {
@@ -362,6 +441,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   a = cope::rope_args::out_of_place(q, q_out, k, k_out, pos, in.flag() ? cope::layout::interleaved : cope::layout::rotate_half);
   a.dir = in.flag() ? cope::direction::inverse : cope::direction::forward;
   a.rotary_offset = offset;
+  if (has_map) a.pair_axes = &map;
   if (in.below(4) == 0) {
     a.token_begin = in.below(10);
     a.token_end = in.flag() ? cope::all_tokens : in.below(10);
@@ -370,6 +450,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sa.rotary_offset = a.rotary_offset;
   sa.token_begin = a.token_begin;
   sa.token_end = a.token_end;
+  if (has_map) sa.pair_axes = &map;
 
   auto describe_view = [](const char* name, const cope::const_tensor_view& v) {
     char line[256];
@@ -406,21 +487,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (snapshot(r) != before[r]) fail("an empty batch wrote to a buffer");
     return 0;
   }
-  // The reference positions (shift: the deltas).
-  std::vector<std::int64_t> positions(tokens);
+  // The reference positions (shift: the deltas), per axis.
+  std::vector<std::array<double, cope::max_axes>> positions(tokens);
   const std::size_t end = a.token_end == cope::all_tokens ? tokens : a.token_end;
   for (std::size_t t = a.token_begin; t < end; ++t) {
-    if (shift)
-      positions[t] = delta.kind == cope::delta_kind::constant ? delta.value
-                     : delta.kind == cope::delta_kind::per_token_i32 ? ids32[t]
-                                                                      : ids64[t];
-    else
+    if (shift) {
+      const std::int64_t v = delta.kind == cope::delta_kind::constant ? delta.value
+                             : delta.kind == cope::delta_kind::per_token_i32 ? ids32[t]
+                                                                              : ids64[t];
+      positions[t].fill(static_cast<double>(v));
+    } else {
       positions[t] = position_of(pos, t);
+    }
   }
   const cope::spectrum& angles = s;  // a table holds the same spectrum's rows
   auto check = [&](const cope::const_tensor_view& x, const cope::tensor_view& y) {
     const int rx = region_of(x.data), ry = region_of(y.data);
-    check_output(angles, x, before[rx], rx, y, before[ry], ry, a, shift, positions);
+    check_output(angles, x, before[rx], rx, y, before[ry], ry, a, shift, positions,
+                 shift ? sa.pair_axes : a.pair_axes);
   };
   if (shift) {
     check(q, q);
