@@ -49,51 +49,24 @@ struct positions {
     return p;
   }
   static positions from_ids(const std::int32_t* position_ids, std::size_t n) {
-    positions p;
-    p.kind = position_kind::ids_i32;
-    p.ids = position_ids;
-    p.count = n;
-    return p;
+    return ids_of(position_kind::ids_i32, position_ids, n);
   }
   static positions from_ids(const std::int64_t* position_ids, std::size_t n) {
-    positions p;
-    p.kind = position_kind::ids_i64;
-    p.ids = position_ids;
-    p.count = n;
-    return p;
+    return ids_of(position_kind::ids_i64, position_ids, n);
   }
   static positions from_ids(const float* position_ids, std::size_t n) {
-    positions p;
-    p.kind = position_kind::ids_f32;
-    p.ids = position_ids;
-    p.count = n;
-    return p;
+    return ids_of(position_kind::ids_f32, position_ids, n);
   }
   // indptr has n_requests + 1 entries, starting at 0 and ending at the number of tokens.
   static positions ragged(const std::int32_t* indptr, const std::int32_t* offsets, std::size_t n_requests) {
-    positions p;
-    p.kind = position_kind::ragged_i32;
-    p.indptr = indptr;
-    p.request_offsets = offsets;
-    p.requests = n_requests;
-    return p;
+    return ragged_of(position_kind::ragged_i32, indptr, offsets, n_requests);
   }
   static positions ragged(const std::int64_t* indptr, const std::int64_t* offsets, std::size_t n_requests) {
-    positions p;
-    p.kind = position_kind::ragged_i64;
-    p.indptr = indptr;
-    p.request_offsets = offsets;
-    p.requests = n_requests;
-    return p;
+    return ragged_of(position_kind::ragged_i64, indptr, offsets, n_requests);
   }
   // Fractional request offsets: request r's tokens sit at offsets[r] + 0, 1, ...
   static positions ragged(const std::int32_t* indptr, const float* offsets, std::size_t n_requests) {
-    positions p;
-    p.kind = position_kind::ragged_f32;
-    p.indptr = indptr;
-    p.request_offsets = offsets;
-    p.requests = n_requests;
-    return p;
+    return ragged_of(position_kind::ragged_f32, indptr, offsets, n_requests);
   }
 
   // Multi-axis, axis-major [axes][tokens] as vLLM's [3, T] and ggml's position tensor: token t's
@@ -127,6 +100,21 @@ struct positions {
   }
 
  private:
+  static positions ids_of(position_kind kind, const void* ids, std::size_t n) {
+    positions p;
+    p.kind = kind;
+    p.ids = ids;
+    p.count = n;
+    return p;
+  }
+  static positions ragged_of(position_kind kind, const void* indptr, const void* offsets, std::size_t n_requests) {
+    positions p;
+    p.kind = kind;
+    p.indptr = indptr;
+    p.request_offsets = offsets;
+    p.requests = n_requests;
+    return p;
+  }
   static positions multi_axis_of(position_kind kind, const void* ids, std::size_t axes, std::size_t tokens,
                                  std::ptrdiff_t axis_stride, std::ptrdiff_t token_stride) {
     positions p;

@@ -73,17 +73,26 @@ inline constexpr double angle_pio2_2 = 0x1.5110b00000000p-22;  // next 21 bits
 inline constexpr double angle_pio2_3 = 0x1.18469898cc517p-44;  // the rest, rounded
 inline constexpr double angle_round_magic = 0x1.8p52;          // x + magic - magic = nearest integer
 
-// cos_out[j] = scale_cos * cos(angle(j)), sin_out[j] = scale_sin * sin(angle(j)), j < n, in whole
-// vectors of D; angle_at(j) gives the exact angles of lanes j .. j + width - 1.
-template <class D, class AngleAt>
-inline std::size_t sincos_span_of(const AngleAt& angle_at, std::size_t n, double scale_cos, double scale_sin,
-                                  float* cos_out, float* sin_out) noexcept {
+// Pair j's angle: sum over the axes a < axes of freq[a][j] * position[a]. 1-D RoPE is one axis,
+// freq[0] = inv_freq: angle = position * inv_freq[j], exact. Multi-axis (axis_map.hpp): freq[a][j] is
+// inv_freq[j] where pair j reads axis a and 0 elsewhere, so one product is exact and the others are
+// exact zeros: the same double as the 1-D angle (identity pairs: 0 on every axis, angle 0).
+// cos_out[j] = scale_cos * cos(angle), sin_out[j] = scale_sin * sin(angle) for j in [first, first + n),
+// in whole vectors of D; returns how many were done.
+inline constexpr std::size_t axis_freq_capacity = ::cope::max_axes;
+template <class D>
+inline std::size_t sincos_span(const float* const* freq, std::size_t axes, const double* position, std::size_t first,
+                               std::size_t n, double scale_cos, double scale_sin, float* cos_out,
+                               float* sin_out) noexcept {
   using V = typename D::type;
+  V p[axis_freq_capacity];
+  for (std::size_t a = 0; a < axes; ++a) p[a] = D::set1(position[a]);
   const V magic = D::set1(angle_round_magic), one = D::set1(1.0);
   const V sc = D::set1(scale_cos), ss = D::set1(scale_sin);
   std::size_t j = 0;
   for (; j + D::width <= n; j += D::width) {
-    const V a = angle_at(j);
+    V a = D::mul(D::load_widen(freq[0] + first + j), p[0]);
+    for (std::size_t axis = 1; axis < axes; ++axis) a = D::fmadd(D::load_widen(freq[axis] + first + j), p[axis], a);
     const V k_magic = D::add(D::mul(a, D::set1(angle_two_over_pi)), magic);
     const V k = D::sub(k_magic, magic);
     V r = D::sub(a, D::mul(k, D::set1(angle_pio2_1)));
@@ -111,49 +120,17 @@ inline std::size_t sincos_span_of(const AngleAt& angle_at, std::size_t n, double
   return j;
 }
 
-// One position for every pair: angle = position * inv_freq[j].
-template <class D>
-inline std::size_t sincos_span(const float* inv_freq, std::size_t n, double position, double scale_cos,
-                               double scale_sin, float* cos_out, float* sin_out) noexcept {
-  const typename D::type p = D::set1(position);
-  return sincos_span_of<D>([&](std::size_t j) { return D::mul(D::load_widen(inv_freq + j), p); }, n, scale_cos,
-                           scale_sin, cos_out, sin_out);
+// A whole row: vectors of dv, then the tail one lane at a time.
+inline void sincos_row(const float* const* freq, std::size_t axes, const double* position, std::size_t n,
+                       double scale_cos, double scale_sin, float* cos_out, float* sin_out) noexcept {
+  const std::size_t done = sincos_span<dv>(freq, axes, position, 0, n, scale_cos, scale_sin, cos_out, sin_out);
+  sincos_span<dv1>(freq, axes, position, done, n - done, scale_cos, scale_sin, cos_out + done, sin_out + done);
 }
 
+// 1-D: one position for every pair.
 inline void sincos_row(const float* inv_freq, std::size_t n, double position, double scale_cos, double scale_sin,
                        float* cos_out, float* sin_out) noexcept {
-  const std::size_t done = sincos_span<dv>(inv_freq, n, position, scale_cos, scale_sin, cos_out, sin_out);
-  sincos_span<dv1>(inv_freq + done, n - done, position, scale_cos, scale_sin, cos_out + done, sin_out + done);
-}
-
-// Multi-axis (axis_map.hpp): pair j reads the position of its own axis. axis_freq[a][j] is inv_freq[j]
-// where pair j reads axis a and 0 elsewhere, so angle = sum over a of axis_freq[a][j] * position[a]:
-// one product is exact and the others are exact zeros, the same double as the 1-D angle (identity
-// pairs: 0 on every axis, angle 0).
-inline constexpr std::size_t axis_freq_capacity = ::cope::max_axes;
-template <class D>
-inline std::size_t sincos_span_axes(const float (*axis_freq)[::cope::detail::max_pairs], std::size_t axes,
-                                    const double* position, std::size_t first, std::size_t n, double scale_cos,
-                                    double scale_sin, float* cos_out, float* sin_out) noexcept {
-  using V = typename D::type;
-  V p[axis_freq_capacity];
-  for (std::size_t a = 0; a < axes; ++a) p[a] = D::set1(position[a]);
-  return sincos_span_of<D>(
-      [&](std::size_t j) {
-        V angle = D::mul(D::load_widen(axis_freq[0] + first + j), p[0]);
-        for (std::size_t a = 1; a < axes; ++a) angle = D::fmadd(D::load_widen(axis_freq[a] + first + j), p[a], angle);
-        return angle;
-      },
-      n, scale_cos, scale_sin, cos_out, sin_out);
-}
-
-inline void sincos_row_axes(const float (*axis_freq)[::cope::detail::max_pairs], std::size_t axes,
-                            const double* position, std::size_t n, double scale_cos, double scale_sin, float* cos_out,
-                            float* sin_out) noexcept {
-  const std::size_t done =
-      sincos_span_axes<dv>(axis_freq, axes, position, 0, n, scale_cos, scale_sin, cos_out, sin_out);
-  sincos_span_axes<dv1>(axis_freq, axes, position, done, n - done, scale_cos, scale_sin, cos_out + done,
-                        sin_out + done);
+  sincos_row(&inv_freq, 1, &position, n, scale_cos, scale_sin, cos_out, sin_out);
 }
 
 // Table rows for positions first .. first + count - 1: row i holds scale * cos at [0, n) and
@@ -777,7 +754,7 @@ using ::cope::detail::max_pairs;
 
 // Multi-axis state of one call (axis_map.hpp). A token whose axes all carry one position (a text token)
 // takes the 1-D path unchanged, unless the map has identity pairs; the others read weights built on the
-// first such token: on the fly each axis's share of inv_freq (sincos_span_axes), from a table a 0 / 1
+// first such token: on the fly each axis's share of inv_freq (sincos_span), from a table a 0 / 1
 // weight per axis and pair, plus one for the identity pairs, which take (c_none, 0): the call's cos
 // scale at angle 0, exactly (forward f, inverse 1 / f, a shift 1).
 struct axis_plan {
@@ -900,7 +877,9 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
             const float sin_scale = job.inverse || negative ? -row_scale : row_scale;
             gather_table_rows(job, plan, p, row_scale, sin_scale, c_buf, s_buf);
           } else {
-            sincos_row_axes(plan.weight, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
+            const float* freq[axis_freq_capacity];
+            for (std::size_t a = 0; a < plan.axes; ++a) freq[a] = plan.weight[a];
+            sincos_row(freq, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
           }
           continue;
         }

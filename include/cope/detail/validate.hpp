@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include <tuple>
 
 namespace cope::detail {
 // Compiled once per choice of kernels, like them (scalar code vectorizes differently under other flags).
@@ -47,8 +46,15 @@ inline bool grid_of(const const_tensor_view& v, grid& g) {
   if (v.tokens == 0) return true;
   std::uint64_t span = v.head_dim;
   if (span > limit) return false;
-  for (const auto& [count, stride, step] : {std::tuple<std::size_t, std::ptrdiff_t, std::int64_t*>{v.tokens, v.token_stride, &g.token_step},
-                                            std::tuple<std::size_t, std::ptrdiff_t, std::int64_t*>{v.heads, v.head_stride, &g.head_step}}) {
+  struct dim {
+    std::size_t count;
+    std::ptrdiff_t stride;
+    std::int64_t* step;
+  };
+  for (const dim& d : {dim{v.tokens, v.token_stride, &g.token_step}, dim{v.heads, v.head_stride, &g.head_step}}) {
+    const std::size_t count = d.count;
+    const std::ptrdiff_t stride = d.stride;
+    std::int64_t* step = d.step;
     if (count <= 1) continue;
     const auto s = static_cast<std::uint64_t>(stride);  // positive: checked before
     if (count - 1 > limit / s || (count - 1) * s > limit - span) return false;
@@ -62,7 +68,7 @@ inline bool grid_of(const const_tensor_view& v, grid& g) {
 }
 
 // "q (4 tokens x 2 heads x 64 f32, token_stride 384, head_stride 64)": a view as an error names it.
-inline std::string describe(const char* name, const const_tensor_view& v) {
+COPE_NOINLINE inline std::string describe(const char* name, const const_tensor_view& v) {
   std::string out = std::string(name) + " (";
   const message_piece pieces[] = {v.tokens, " tokens x ", v.heads, " heads x ", v.head_dim, " ", to_string(v.type),
                                   ", token_stride ", static_cast<long long>(v.token_stride), ", head_stride ",
@@ -97,7 +103,7 @@ struct term {
 // the search solves the unknown with the widest range analytically and visits the others, pairing
 // dimensions of A and B with equal steps first (fused QKV buffers share the token stride, often the head
 // stride too), so a [tokens, heads, 3, head_dim] buffer costs about 2 * heads visits.
-inline shared_row find_shared_row(const grid& a, const grid& b, std::uint64_t budget = std::uint64_t{1} << 16) {
+COPE_NOINLINE inline shared_row find_shared_row(const grid& a, const grid& b, std::uint64_t budget = std::uint64_t{1} << 16) {
   using lattice::term;
   shared_row hit;
   if (a.tokens == 0 || b.tokens == 0) return hit;
@@ -230,7 +236,7 @@ COPE_NOINLINE inline status fail_shared(errc code, const char* where, const char
 }
 
 // Both views already passed check_view.
-inline status check_disjoint(errc code, const char* where, const char* a_name, const const_tensor_view& a,
+COPE_NOINLINE inline status check_disjoint(errc code, const char* where, const char* a_name, const const_tensor_view& a,
                              const char* b_name, const const_tensor_view& b) {
   grid ga, gb;
   if (!grid_of(a, ga) || !grid_of(b, gb)) return {};  // unreachable after check_view
@@ -349,7 +355,7 @@ status fail_position(position_problem problem, double p, std::int64_t last, cons
 // A fractional request offset o (a multiple of 2^-e, e > 0) with `length` tokens: positions o + i are
 // exact in double, and so are their angles, while they need at most 29 significant bits, as the
 // integer positions up to 2^29 do: o + length - 1 <= 2^(29 - e).
-inline status check_fractional_run(std::size_t r, float offset, std::int64_t length) {
+COPE_NOINLINE inline status check_fractional_run(std::size_t r, float offset, std::int64_t length) {
   double scaled = offset;
   int e = 0;
   while (std::floor(scaled) != scaled) {  // at most 149 steps: every float32 is a multiple of 2^-149
@@ -365,7 +371,7 @@ inline status check_fractional_run(std::size_t r, float offset, std::int64_t len
 }
 
 // Multi-axis positions: the stream layout (axes, strides) and every position in the token range.
-inline status check_multi_axis(const positions& pos, std::size_t tokens, std::size_t begin, std::size_t end,
+COPE_NOINLINE inline status check_multi_axis(const positions& pos, std::size_t tokens, std::size_t begin, std::size_t end,
                                std::int64_t last, const char* limit_name, bool integers_only) {
   if (pos.axes == 0 || pos.axes > max_axes)
     return fail(errc::invalid_position, apply_ctx, ": multi-axis positions have ", pos.axes, " axes; 1 to ", max_axes,
@@ -543,7 +549,7 @@ COPE_NOINLINE inline status check_positions(const rope_args& a, std::size_t toke
 }
 
 // The pair-to-axis map against the call: one entry per pair, each axis among the positions' streams.
-inline status check_pair_axes(const char* where, const axis_map* map, std::size_t pairs, const positions* pos) {
+COPE_NOINLINE inline status check_pair_axes(const char* where, const axis_map* map, std::size_t pairs, const positions* pos) {
   if (map == nullptr) {
     if (pos != nullptr && pos->is_multi_axis())
       return fail(errc::invalid_axis_map, where, ": multi-axis positions need pair_axes, the axis each pair reads");
