@@ -68,16 +68,28 @@ std::vector<unsigned char> COPE_MODE_ENTRY(std::string& isa) {
     const cope::spectrum s = cope::cope_clip(cope::rope_yarn(static_cast<int>(shape.head_dim), y),
                                              static_cast<int>(shape.rotary_dim / 8));
     const cope::rope_table table = cope::make_table(s, 1 << 17);
+    // Multi-axis: [3][tokens] integer positions (tables too) and fractional ones, with a map of every
+    // axis and identity pairs.
+    const std::int32_t axes32[3 * tokens] = {4, 9, 9, 30, 1000, 4, 10, 11, 30, 1000, 5, 9, 12, 31, 1000};
+    const float axesf[3 * tokens] = {4.5f, 9.25f, 9.25f, 30.0f, 70000.75f, 4.0f, 10.5f, 11.0f, 30.0f, 70000.75f,
+                                     5.5f, 9.0f, 12.25f, 31.0f, 70000.75f};
+    std::vector<std::uint8_t> axis_list(shape.rotary_dim / 2);
+    for (std::size_t j = 0; j < axis_list.size(); ++j)
+      axis_list[j] = j % 4 == 3 ? cope::axis_map::none : static_cast<std::uint8_t>(j % 4);
+    const cope::axis_map map = cope::axis_map::from_axes(axis_list.data(), axis_list.size());
     const cope::positions forms[] = {cope::positions::from_offset(1000), cope::positions::from_ids(ids, tokens),
-                                     cope::positions::ragged(indptr, offsets, 2)};
+                                     cope::positions::ragged(indptr, offsets, 2),
+                                     cope::positions::multi_axis(axes32, 3, tokens),
+                                     cope::positions::multi_axis(axesf, 3, tokens)};
     for (const auto& types : pairs)
       for (const cope::layout pairing : {cope::layout::rotate_half, cope::layout::interleaved})
         for (const bool in_place : {true, false}) {
           if (in_place && types[0] != types[1]) continue;
           for (const bool from_table : {false, true})
             for (const cope::direction dir : {cope::direction::forward, cope::direction::inverse})
-              for (std::size_t f = 0; f < 3; ++f) {
-                if (from_table && f != 0) continue;  // positions beyond the table: the other forms on the fly only
+              for (std::size_t f = 0; f < 5; ++f) {
+                // positions beyond the table, or fractional: those forms on the fly only
+                if (from_table && f != 0 && f != 3) continue;
                 std::vector<unsigned char> q = filled(types[0], tokens * q_heads * shape.head_dim, seed++);
                 std::vector<unsigned char> k = filled(types[0], tokens * k_heads * shape.head_dim, seed++);
                 std::vector<unsigned char> q_out = in_place ? q : filled(types[1], tokens * q_heads * shape.head_dim, 0);
@@ -95,6 +107,7 @@ std::vector<unsigned char> COPE_MODE_ENTRY(std::string& isa) {
                 }
                 a.dir = dir;
                 a.rotary_offset = shape.rotary_offset;
+                if (f >= 3) a.pair_axes = &map;
                 if (from_table)
                   cope::apply_rope(table.view(), a);
                 else
