@@ -764,6 +764,7 @@ struct axis_plan {
   float c_none = 1.0f;
   const std::uint8_t* slot = nullptr;  // the map: pair j reads axis slot[j], or none (0xFF)
   alignas(64) float weight[axis_freq_capacity + 1][max_pairs];
+  const float* freq[axis_freq_capacity] = {};  // weight's rows, as sincos_row takes them
 
   void start(const rope_job& job) noexcept {
     slot = job.pair_axis;
@@ -776,9 +777,11 @@ struct axis_plan {
     prepared = true;
     c_none = identity_cos;
     const std::size_t n = job.pairs;
-    for (std::size_t a = 0; a < axes; ++a)
+    for (std::size_t a = 0; a < axes; ++a) {
       for (std::size_t j = 0; j < n; ++j)
         weight[a][j] = slot[j] != a ? 0.0f : job.table != nullptr ? 1.0f : job.inv_freq[j];
+      freq[a] = weight[a];
+    }
     if (job.table == nullptr || !has_none) return;
     for (std::size_t j = 0; j < n; ++j) weight[axes][j] = slot[j] == 0xFF ? 1.0f : 0.0f;
   }
@@ -877,9 +880,7 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
             const float sin_scale = job.inverse || negative ? -row_scale : row_scale;
             gather_table_rows(job, plan, p, row_scale, sin_scale, c_buf, s_buf);
           } else {
-            const float* freq[axis_freq_capacity];
-            for (std::size_t a = 0; a < plan.axes; ++a) freq[a] = plan.weight[a];
-            sincos_row(freq, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
+            sincos_row(plan.freq, plan.axes, p, n, angle_cos, angle_sin, c_buf, s_buf);
           }
           continue;
         }
