@@ -23,7 +23,9 @@ namespace {
 
 static_assert(static_cast<int>(cope::errc::invalid_argument) == COPE_INVALID_ARGUMENT &&
                   static_cast<int>(cope::errc::out_of_memory) == COPE_OUT_OF_MEMORY &&
-                  static_cast<int>(cope::errc::invalid_axis_map) == COPE_INVALID_AXIS_MAP,
+                  static_cast<int>(cope::errc::invalid_axis_map) == COPE_INVALID_AXIS_MAP &&
+                  static_cast<int>(cope::errc::invalid_config) == COPE_INVALID_CONFIG &&
+                  static_cast<int>(cope::errc::invalid_gguf) == COPE_INVALID_GGUF,
               "cope_status mirrors cope::errc");
 static_assert(cope::axis_map::none == COPE_NO_AXIS, "COPE_NO_AXIS is axis_map::none");
 
@@ -215,7 +217,7 @@ void unchecked_call(const Args* args, const Call& call) {
 extern "C" {
 
 const char* cope_status_name(cope_status code) {
-  if (code < COPE_OK || code > COPE_INVALID_AXIS_MAP) return "unknown";
+  if (code < COPE_OK || code > COPE_INVALID_GGUF) return "unknown";
   return cope::to_string(static_cast<cope::errc>(code));
 }
 
@@ -234,7 +236,7 @@ void cope_rope_parameters_init(cope_rope_parameters* p) {
   p->rope_theta = 10000.0;
   p->partial_rotary_factor = 1.0;
   p->factor = p->attention_factor = p->beta_fast = p->beta_slow = p->mscale = p->mscale_all_dim = NAN;
-  p->low_freq_factor = p->high_freq_factor = NAN;
+  p->low_freq_factor = p->high_freq_factor = p->alpha = p->mixed_b = NAN;
   p->truncate = -1;
 }
 
@@ -262,6 +264,8 @@ cope_status cope_spectrum_create(const cope_rope_parameters* p, int head_dim, co
     r.high_freq_factor = optional_number(p->high_freq_factor);
     r.short_factor.assign(p->short_factor, p->short_factor + p->short_factor_count);
     r.long_factor.assign(p->long_factor, p->long_factor + p->long_factor_count);
+    r.alpha = optional_number(p->alpha);
+    r.mixed_b = optional_number(p->mixed_b);
     cope::result<cope::spectrum> s = cope::try_make_spectrum(r, head_dim, optional_length(p->max_position_embeddings),
                                                              optional_length(p->seq_len));
     if (!s) return s.error();

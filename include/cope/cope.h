@@ -58,6 +58,8 @@ typedef enum cope_status {
   COPE_INVALID_ARGUMENT = 15,
   COPE_OUT_OF_MEMORY = 16,
   COPE_INVALID_AXIS_MAP = 17,
+  COPE_INVALID_CONFIG = 18, /* a model's config.json (C++ only: cope/hf_config.hpp) */
+  COPE_INVALID_GGUF = 19,   /* a GGUF file's bytes or metadata (C++ only: cope/gguf.hpp) */
   COPE_STATUS_FORCE_INT32 = INT32_MIN /* not a status (see above) */
 } cope_status;
 
@@ -84,7 +86,7 @@ typedef struct cope_spectrum cope_spectrum; /* opaque, immutable */
  * defaults and marks every optional key absent: NaN for a number, 0 for a length, -1 for truncate,
  * NULL / 0 for a list. */
 typedef struct cope_rope_parameters {
-  const char* rope_type;        /* default | linear | dynamic | yarn | longrope (su) | llama3 */
+  const char* rope_type; /* default | linear | dynamic | yarn | longrope (su) | llama3 | proportional | ntk */
   double rope_theta;            /* 10000 */
   double partial_rotary_factor; /* 1 */
   double factor;
@@ -103,6 +105,8 @@ typedef struct cope_rope_parameters {
   size_t short_factor_count;
   const double* long_factor;
   size_t long_factor_count;
+  double alpha;   /* dynamic: Hunyuan's NTK-alpha (vLLM's reading); NaN absent */
+  double mixed_b; /* ntk: the mixed-NTK exponent; NaN absent */
 } cope_rope_parameters;
 
 COPE_C_API void cope_rope_parameters_init(cope_rope_parameters* p);

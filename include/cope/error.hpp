@@ -39,6 +39,8 @@ enum class errc {
   invalid_argument,      // an analysis argument out of range (distances, sample counts, amplitudes, fit ranges)
   out_of_memory,         // an allocation failed (a table, a spectrum, an analysis array); nothing was returned
   invalid_axis_map,      // a multi-axis map: sections that do not add up, an axis beyond the positions' streams
+  invalid_config,        // a model config (config.json): a missing or mistyped key, a RoPE key not understood
+  invalid_gguf,          // a GGUF file: truncated, wrong magic / version, counts beyond the file, wrong value types
 };
 
 inline const char* to_string(errc code) noexcept {
@@ -61,6 +63,8 @@ inline const char* to_string(errc code) noexcept {
     case errc::invalid_argument: return "invalid_argument";
     case errc::out_of_memory: return "out_of_memory";
     case errc::invalid_axis_map: return "invalid_axis_map";
+    case errc::invalid_config: return "invalid_config";
+    case errc::invalid_gguf: return "invalid_gguf";
   }
   return "unknown";
 }

@@ -93,9 +93,41 @@ struct pair_factor_parameters {
   double attention_factor = 1.0;
 };
 
+// proportional (Gemma 4's p-RoPE, HF v5): the first k = int(partial_rotary_factor * head_dim // 2)
+// pairs at base^(-2j / head_dim) — the denominator is the full head_dim, so these are plain RoPE's k
+// highest frequencies — and the other head_dim/2 - k pairs identity (inv_freq 0); all divided by factor.
+// The spectrum spans the whole head (rotary_dim = head_dim), as vLLM applies it.
+struct proportional_parameters {
+  double rope_theta = 10000.0;
+  double partial_rotary_factor = 1.0;  // the rotated fraction p, not a rotary_dim
+  double factor = 1.0;
+};
+
+// Static NTK-aware scaling as engines ship it (vLLM's NTKScalingRotaryEmbedding; InternLM family):
+//   without mixed_b: base' = base * factor, inv_freq_j = (1 / base'^(2j/D)) / factor^(2/D);
+//   with mixed_b (kexue.fm/archives/9706): inv_freq_j = (1 / base^(2j/D)) / lambda_j,
+//   lambda_j = exp(a * (j+1)^mixed_b), a = ln(factor) / (D/2)^mixed_b.
+struct ntk_parameters {
+  double rope_theta = 10000.0;
+  double partial_rotary_factor = 1.0;
+  std::optional<double> factor;  // required
+  std::optional<double> mixed_b;
+};
+
+// Dynamic NTK with alpha (Hunyuan; vLLM's DynamicNTKAlphaRotaryEmbedding, GGUF `rope.scaling.alpha`):
+// a static base change base' = base * alpha^(D / (D - 2)), then the default spectrum over base'.
+// No sequence-length dependence, despite the name.
+struct ntk_alpha_parameters {
+  double rope_theta = 10000.0;
+  double partial_rotary_factor = 1.0;
+  std::optional<double> alpha;  // required
+};
+
 // The union of all keys, for dispatching on a model config's `rope_type` (see make_spectrum).
 struct rope_parameters {
-  std::string rope_type = "default";  // default | linear | dynamic | yarn | longrope (legacy "su") | llama3
+  // default | linear | dynamic | yarn | longrope (legacy "su") | llama3 | proportional | ntk;
+  // "dynamic" with `alpha` is Hunyuan's NTK-alpha (as vLLM reads it).
+  std::string rope_type = "default";
   double rope_theta = 10000.0;
   double partial_rotary_factor = 1.0;
   std::optional<double> factor;
@@ -110,6 +142,8 @@ struct rope_parameters {
   std::optional<double> high_freq_factor;
   std::vector<double> short_factor;
   std::vector<double> long_factor;
+  std::optional<double> alpha;    // dynamic: Hunyuan's NTK-alpha
+  std::optional<double> mixed_b;  // ntk: mixed NTK exponent
 };
 
 // The generators (definitions: detail/generators_inl.hpp, inline here or compiled into cope::kernels).
@@ -131,6 +165,12 @@ inline namespace COPE_API_NAMESPACE {
                                                                   const float32_math& math = correctly_rounded_math());
 [[nodiscard]] COPE_KERNELS_API result<spectrum> try_rope_pair_factors(int head_dim, const pair_factor_parameters& p,
                                                                       const float32_math& math = correctly_rounded_math());
+[[nodiscard]] COPE_KERNELS_API result<spectrum> try_rope_proportional(int head_dim, const proportional_parameters& p,
+                                                                      const float32_math& math = correctly_rounded_math());
+[[nodiscard]] COPE_KERNELS_API result<spectrum> try_rope_ntk(int head_dim, const ntk_parameters& p,
+                                                             const float32_math& math = correctly_rounded_math());
+[[nodiscard]] COPE_KERNELS_API result<spectrum> try_rope_ntk_alpha(int head_dim, const ntk_alpha_parameters& p,
+                                                                   const float32_math& math = correctly_rounded_math());
 [[nodiscard]] COPE_KERNELS_API result<spectrum> try_make_spectrum(const rope_parameters& p, int head_dim,
                                                                   std::optional<std::int64_t> max_position_embeddings = std::nullopt,
                                                                   std::optional<std::int64_t> seq_len = std::nullopt,
@@ -165,6 +205,17 @@ inline spectrum rope_longrope(int head_dim, const longrope_parameters& p,
 inline spectrum rope_pair_factors(int head_dim, const pair_factor_parameters& p,
                                   const float32_math& math = correctly_rounded_math()) {
   return detail::value_or_throw(try_rope_pair_factors(head_dim, p, math));
+}
+inline spectrum rope_proportional(int head_dim, const proportional_parameters& p,
+                                  const float32_math& math = correctly_rounded_math()) {
+  return detail::value_or_throw(try_rope_proportional(head_dim, p, math));
+}
+inline spectrum rope_ntk(int head_dim, const ntk_parameters& p, const float32_math& math = correctly_rounded_math()) {
+  return detail::value_or_throw(try_rope_ntk(head_dim, p, math));
+}
+inline spectrum rope_ntk_alpha(int head_dim, const ntk_alpha_parameters& p,
+                               const float32_math& math = correctly_rounded_math()) {
+  return detail::value_or_throw(try_rope_ntk_alpha(head_dim, p, math));
 }
 inline spectrum make_spectrum(const rope_parameters& p, int head_dim,
                               std::optional<std::int64_t> max_position_embeddings = std::nullopt,

@@ -502,6 +502,126 @@ COPE_KERNELS_API result<spectrum> try_rope_pair_factors(int head_dim, const pair
 }
 
 // ---------------------------------------------------------------------------------------------
+// proportional (HF v5 `_compute_proportional_rope_parameters`): k = int(p * d // 2) pairs at
+// 1 / base^(2j/d) (the power taken over those k exponents, as the reference's one tensor of k), then
+// d/2 - k zeros, everything divided by factor in float32. attention_factor 1.
+// ---------------------------------------------------------------------------------------------
+COPE_KERNELS_API result<spectrum> try_rope_proportional(int head_dim, const proportional_parameters& p,
+                                                        const float32_math& math) {
+  return detail::catch_allocation_failure("proportional", [&]() -> result<spectrum> {
+    const char* ctx = "proportional";
+    namespace f32 = detail::f32;
+    if (head_dim <= 0 || head_dim > max_head_dim || head_dim % 2 != 0)
+      return detail::fail(errc::invalid_dimension, ctx, ": head_dim (", head_dim, ") must be even and in [2, ",
+                          max_head_dim, "]: the spectrum spans the whole head");
+    if (!(p.partial_rotary_factor > 0.0 && p.partial_rotary_factor <= 1.0))
+      return detail::fail(errc::invalid_factor, ctx, ": partial_rotary_factor (", p.partial_rotary_factor,
+                          ") must be in (0, 1]");
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_positive(ctx, "factor", p.factor, errc::invalid_factor); !st) return st;
+    // Python: int(rope_proportion * head_dim // 2), a float floor division.
+    const int rotated = static_cast<int>(std::floor(p.partial_rotary_factor * head_dim / 2.0));
+    if (rotated == 0)
+      return detail::fail(errc::invalid_dimension, ctx, ": partial_rotary_factor (", p.partial_rotary_factor,
+                          ") of head_dim (", head_dim, ") rotates no pair (int(p * head_dim // 2) = 0)");
+    const std::size_t k = static_cast<std::size_t>(rotated), pairs = static_cast<std::size_t>(head_dim / 2);
+    std::vector<float> exponent(k), power(k);
+    for (std::size_t j = 0; j < k; ++j) exponent[j] = f32::rope_exponent(static_cast<int>(j), head_dim);
+    math.pow(f32::scalar(p.rope_theta), exponent.data(), power.data(), k);
+    spectrum s;
+    s.rope_type = "proportional";
+    s.head_dim = head_dim;
+    s.rotary_dim = head_dim;
+    s.inv_freq.assign(pairs, 0.0f);
+    s.inv_freq_f64.assign(pairs, 0.0);
+    const float factor32 = f32::scalar(p.factor);
+    for (std::size_t j = 0; j < k; ++j) {
+      s.inv_freq[j] = f32::div(f32::div(1.0f, power[j]), factor32);
+      s.inv_freq_f64[j] = 1.0 / std::pow(p.rope_theta, static_cast<double>(2 * j) / head_dim) / p.factor;
+    }
+    if (auto st = detail::check_generated(ctx, s, "factor", p.factor); !st) return st;
+    return s;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// ntk (vLLM's NTKScalingRotaryEmbedding._compute_inv_freq): the float32 sequence of that code, with
+// its three transcendental tensor ops (log, pow, exp of the mixed form) rounded once from double.
+// ---------------------------------------------------------------------------------------------
+COPE_KERNELS_API result<spectrum> try_rope_ntk(int head_dim, const ntk_parameters& p, const float32_math& math) {
+  return detail::catch_allocation_failure("ntk", [&]() -> result<spectrum> {
+    const char* ctx = "ntk";
+    namespace f32 = detail::f32;
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_required(ctx, "factor", p.factor); !st) return st;
+    if (auto st = detail::check_positive(ctx, "factor", *p.factor, errc::invalid_factor); !st) return st;
+    if (p.mixed_b)
+      if (auto st = detail::check_positive(ctx, "mixed_b", *p.mixed_b, errc::invalid_factor); !st) return st;
+    const double factor = *p.factor;
+    const double half = dim / 2.0;
+    if (!p.mixed_b) {
+      const double base = p.rope_theta * factor;  // Python float arithmetic
+      if (auto st = detail::check_theta(ctx, base); !st)
+        return detail::fail(errc::invalid_factor, ctx, ": factor (", factor, ") makes the rescaled base rope_theta * "
+                            "factor ", base, "; it must be finite, greater than 1 and representable in float32");
+      spectrum s = detail::spectrum_from_powers("ntk", head_dim, dim, detail::rope_base_powers(base, dim, math));
+      const double divisor = std::pow(factor, 2.0 / dim);  // `inv_freq / factor ** (2 / rotary_dim)`
+      const float divisor32 = f32::scalar(divisor);
+      for (std::size_t j = 0; j < s.inv_freq.size(); ++j) {
+        s.inv_freq[j] = f32::div(s.inv_freq[j], divisor32);
+        s.inv_freq_f64[j] /= divisor;
+      }
+      if (auto st = detail::check_generated(ctx, s, "factor", factor); !st) return st;
+      return s;
+    }
+    const double b = *p.mixed_b;
+    spectrum s = detail::spectrum_from_powers("ntk", head_dim, dim, detail::rope_base_powers(p.rope_theta, dim, math));
+    // a = torch.tensor(factor).log() / (D/2) ** mixed_b: a float32 tensor over a Python float.
+    const float log32 = static_cast<float>(std::log(static_cast<double>(f32::scalar(factor))));
+    const float a32 = f32::div(log32, f32::scalar(std::pow(half, b)));
+    const float b32 = f32::scalar(b);
+    const double a64 = std::log(factor) / std::pow(half, b);
+    for (std::size_t j = 0; j < s.inv_freq.size(); ++j) {
+      // lambda = (a * arange(1, D/2 + 1).float() ** mixed_b).exp()
+      const float power32 = f32::pow(static_cast<float>(j + 1), b32);
+      const float lambda32 = static_cast<float>(std::exp(static_cast<double>(f32::mul(a32, power32))));
+      s.inv_freq[j] = f32::div(s.inv_freq[j], lambda32);
+      s.inv_freq_f64[j] /= std::exp(a64 * std::pow(static_cast<double>(j + 1), b));
+    }
+    if (auto st = detail::check_generated(ctx, s, "mixed_b", b); !st) return st;
+    return s;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// NTK-alpha (vLLM's DynamicNTKAlphaRotaryEmbedding): base' = base * alpha ** (D / (D - 2)) in Python
+// floats, then the default spectrum over base' (rounded to float32 for the power, as torch does).
+// ---------------------------------------------------------------------------------------------
+COPE_KERNELS_API result<spectrum> try_rope_ntk_alpha(int head_dim, const ntk_alpha_parameters& p,
+                                                     const float32_math& math) {
+  return detail::catch_allocation_failure("ntk_alpha", [&]() -> result<spectrum> {
+    const char* ctx = "ntk_alpha";
+    int dim = 0;
+    if (auto st = detail::check_rotary_dim(ctx, head_dim, p.partial_rotary_factor, dim); !st) return st;
+    if (dim <= 2)
+      return detail::fail(errc::invalid_dimension, ctx, ": rotary_dim (", dim,
+                          ") must be greater than 2 (the base exponent is D / (D - 2))");
+    if (auto st = detail::check_theta(ctx, p.rope_theta); !st) return st;
+    if (auto st = detail::check_required(ctx, "alpha", p.alpha); !st) return st;
+    if (auto st = detail::check_positive(ctx, "alpha", *p.alpha, errc::invalid_factor); !st) return st;
+    const double base = p.rope_theta * std::pow(*p.alpha, static_cast<double>(dim) / (dim - 2));
+    if (auto st = detail::check_theta(ctx, base); !st)
+      return detail::fail(errc::invalid_factor, ctx, ": alpha (", *p.alpha, ") makes the rescaled base ", base,
+                          "; it must be finite, greater than 1 and representable in float32");
+    spectrum s = detail::spectrum_from_powers("ntk_alpha", head_dim, dim, detail::rope_base_powers(base, dim, math));
+    if (auto st = detail::check_generated(ctx, s, "alpha", *p.alpha); !st) return st;
+    return s;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Dispatch on a model config's rope_type, reading the keys as HF does. `max_position_embeddings` is
 // the config's top-level value; `seq_len` is the current sequence length (dynamic, longrope), absent
 // at init time.
@@ -514,6 +634,11 @@ COPE_KERNELS_API result<spectrum> try_make_spectrum(const rope_parameters& p, in
     const std::string_view type = p.rope_type;
     if (type == "default") return try_rope_default(head_dim, {p.rope_theta, p.partial_rotary_factor}, math);
     if (type == "linear") return try_rope_linear(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor}, math);
+    if (type == "dynamic" && p.alpha)  // Hunyuan: vLLM takes `alpha` over `factor` when both are present
+      return try_rope_ntk_alpha(head_dim, {p.rope_theta, p.partial_rotary_factor, p.alpha}, math);
+    if (type == "proportional")
+      return try_rope_proportional(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor.value_or(1.0)}, math);
+    if (type == "ntk") return try_rope_ntk(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor, p.mixed_b}, math);
     if (type == "dynamic")
       return try_rope_dynamic(head_dim, {p.rope_theta, p.partial_rotary_factor, p.factor, max_position_embeddings},
                               seq_len, math);
@@ -551,7 +676,7 @@ COPE_KERNELS_API result<spectrum> try_make_spectrum(const rope_parameters& p, in
                                         max_position_embeddings},
                              math);
     return detail::fail(errc::unknown_rope_type, "make_spectrum: unknown rope_type '", detail::printable(p.rope_type),
-                        "' (expected default, linear, dynamic, yarn, longrope, su or llama3)");
+                        "' (expected default, linear, dynamic, yarn, longrope, su, llama3, proportional or ntk)");
   });
 }
 }  // namespace COPE_API_NAMESPACE
