@@ -166,10 +166,10 @@ TEST_CASE("validation: non-positive lengths") {
 
 TEST_CASE("validation: unknown rope type") {
   cope::rope_parameters p;
-  p.rope_type = "ntk";
+  p.rope_type = "xpos";
   check_error(cope::try_make_spectrum(p, 128), cope::errc::unknown_rope_type,
-              "make_spectrum: unknown rope_type 'ntk' (expected default, linear, dynamic, yarn, longrope, su or "
-              "llama3)");
+              "make_spectrum: unknown rope_type 'xpos' (expected default, linear, dynamic, yarn, longrope, su, "
+              "llama3, proportional or ntk)");
 }
 
 TEST_CASE("validation: clip count beyond the number of pairs, negative, or twice") {

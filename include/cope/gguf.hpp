@@ -258,10 +258,10 @@ inline result<gguf_metadata> try_parse_gguf(const void* data, std::size_t size) 
     // A key-value pair takes at least 13 bytes (length, type, 1-byte value); a tensor info at least 24.
     if (n_kv > c.left() / 13)
       return detail::fail(errc::invalid_gguf, "gguf: the key-value count (", n_kv, ") cannot fit in the ", c.left(),
-                          " bytes that remain");
+                          " bytes that remain (a truncated file, or a corrupt count)");
     if (n_tensors > c.left() / 24)
       return detail::fail(errc::invalid_gguf, "gguf: the tensor count (", n_tensors, ") cannot fit in the ", c.left(),
-                          " bytes that remain");
+                          " bytes that remain (a truncated file, or a corrupt count)");
     m.kv.reserve(static_cast<std::size_t>(n_kv));
     for (std::uint64_t i = 0; i < n_kv; ++i) {
       std::string key;
@@ -469,17 +469,35 @@ class gguf_plan_reader {
     std::int64_t nope_step = 0;
     if (auto st = integer(key("no_rope_layer_step"), nope_step, false, 0, 1 << 20); !st) return st;
     if (arch_ == "llama4" && m_.find(key("no_rope_layer_step")) == nullptr) nope_step = 4;
+    int nope_kind = -1;
     if (nope_step > 0) {
       layer_rope nope = base;
       nope.name = "nope";
       nope.has_rope = false;
       plan.kinds.push_back(nope);
+      nope_kind = static_cast<int>(plan.kinds.size()) - 1;
       plan.nope_temperature.enabled = arch_ == "llama4";
+    }
+    // Hybrid models (Qwen3-Next, Qwen3.5): only every full_attention_interval-th layer is attention; the
+    // others are linear attention and take no positions.
+    std::int64_t full_interval = 0;
+    if (auto st = integer(key("full_attention_interval"), full_interval, false, 1, 1 << 20); !st) return st;
+    int linear_kind = -1;
+    if (full_interval > 1) {
+      layer_rope linear = base;
+      linear.name = "linear_attention";
+      linear.has_rope = false;
+      plan.kinds.push_back(linear);
+      linear_kind = static_cast<int>(plan.kinds.size()) - 1;
     }
     for (int i = 0; i < layers; ++i) {
       int kind = 0;
+      if (linear_kind >= 0 && (i + 1) % full_interval != 0) {
+        plan.layer_kind.push_back(linear_kind);
+        continue;
+      }
       if (swa_rope && !swa.empty() && swa[static_cast<std::size_t>(i)]) kind = 1;
-      if (nope_step > 0 && (i + 1) % nope_step == 0) kind = static_cast<int>(plan.kinds.size()) - 1;
+      if (nope_step > 0 && (i + 1) % nope_step == 0) kind = nope_kind;
       plan.layer_kind.push_back(kind);
     }
     // DeepSeek-2: mscale(factor, mscale_all_dim)^2 on the softmax scale (yarn_log_multiplier = 0.1 * mscale_all_dim).
@@ -555,9 +573,12 @@ class gguf_plan_reader {
     if (ext_factor && *ext_factor != (type == "yarn" ? 1.0 : 0.0))
       return fail(errc::invalid_gguf, "gguf: '", printable(key("rope.scaling.yarn_ext_factor")), "' (", *ext_factor,
                   ") is a llama.cpp blend knob with no Hugging Face rope type; cope reads 1 for yarn, 0 otherwise");
-    if (const gguf_value* v = m_.find(key("rope.scaling.yarn_attn_factor")); v != nullptr && !(v->is_number() && v->number == 1.0))
+    // convert_hf_to_gguf.py writes a YaRN rope dict's explicit attention_factor as yarn_attn_factor.
+    std::optional<double> yarn_attn_factor;
+    if (auto st = optional_number(key("rope.scaling.yarn_attn_factor"), yarn_attn_factor); !st) return st;
+    if (yarn_attn_factor && type != "yarn")
       return fail(errc::invalid_gguf, "gguf: '", printable(key("rope.scaling.yarn_attn_factor")),
-                  "' is not understood by cope's reader (only 1 is)");
+                  "' comes with rope.scaling.type '", printable(type), "' (yarn only)");
 
     const bool has_freqs = m_.tensor("rope_freqs.weight") != nullptr;
     const bool has_long = m_.tensor("rope_factors_long.weight") != nullptr;
@@ -583,11 +604,12 @@ class gguf_plan_reader {
         p.mscale_all_dim = *log_multiplier / 0.1;
         p.mscale = 1.0;
       }
-      if (attn_factor) {
+      const char* explicit_key = yarn_attn_factor ? "rope.scaling.yarn_attn_factor" : "rope.scaling.attn_factor";
+      if (const std::optional<double> explicit_factor = yarn_attn_factor ? yarn_attn_factor : attn_factor) {
         const double s = factor.value_or(1.0);
         const double derived = p.mscale_all_dim ? yarn_get_mscale(s, 1.0) / yarn_get_mscale(s, *p.mscale_all_dim)
                                                 : yarn_get_mscale(s);
-        if (!is_f32_of(m_.find(key("rope.scaling.attn_factor")), derived)) p.attention_factor = attn_factor;
+        if (!is_f32_of(m_.find(key(explicit_key)), derived)) p.attention_factor = explicit_factor;
       }
     } else if (type == "longrope") {
       if (!has_long || m_.tensor("rope_factors_short.weight") == nullptr)
@@ -602,7 +624,7 @@ class gguf_plan_reader {
       if (auto st = tensor_values("rope_factors_short.weight", p.short_factor); !st) return st;
       if (attn_factor) {
         const double s = p.factor ? *p.factor
-                                  : (k.max_position_embeddings ? static_cast<double>(*k.max_position_embeddings) / original : 1.0);
+                                  : (k.max_position_embeddings ? static_cast<double>(*k.max_position_embeddings) / static_cast<double>(original) : 1.0);
         const double derived = s <= 1.0 ? 1.0 : std::sqrt(1 + std::log(s) / std::log(static_cast<double>(original)));
         if (!is_f32_of(m_.find(key("rope.scaling.attn_factor")), derived)) p.attention_factor = attn_factor;
       }

@@ -148,6 +148,34 @@ static void test_errors(void) {
   p.rope_type = "yarn";
   p.factor = 4.0;
   CHECK(cope_spectrum_create(&p, 128, &s, &err) != COPE_OK && s == NULL);
+  { /* The newer rope types through C: proportional (Gemma 4), ntk with mixed_b, dynamic with alpha. */
+    cope_spectrum* q = NULL;
+    size_t j, rotated = 0;
+    cope_rope_parameters_init(&p);
+    p.rope_type = "proportional";
+    p.rope_theta = 1e6;
+    p.partial_rotary_factor = 0.25;
+    CHECK(cope_spectrum_create(&p, 512, &q, &err) == COPE_OK && cope_spectrum_rotary_dim(q) == 512);
+    for (j = 0; j < cope_spectrum_pairs(q); ++j) rotated += cope_spectrum_inv_freq(q)[j] != 0.0f;
+    CHECK(rotated == 64);
+    cope_spectrum_destroy(q);
+    cope_rope_parameters_init(&p);
+    p.rope_type = "ntk";
+    p.factor = 8.0;
+    p.mixed_b = 0.625;
+    CHECK(cope_spectrum_create(&p, 64, &q, &err) == COPE_OK && cope_spectrum_pairs(q) == 32);
+    cope_spectrum_destroy(q);
+    p.mixed_b = -1.0;
+    CHECK(cope_spectrum_create(&p, 64, &q, &err) == COPE_INVALID_FACTOR && strstr(err.message, "mixed_b (-1)") != NULL);
+    cope_rope_parameters_init(&p);
+    p.rope_type = "dynamic";
+    p.alpha = 1000.0;
+    CHECK(cope_spectrum_create(&p, 128, &q, &err) == COPE_OK);
+    cope_spectrum_destroy(q);
+    CHECK(strcmp(cope_status_name(COPE_INVALID_CONFIG), "invalid_config") == 0);
+    CHECK(strcmp(cope_status_name(COPE_INVALID_GGUF), "invalid_gguf") == 0);
+    CHECK(strcmp(cope_status_name((cope_status)20), "unknown") == 0);
+  }
   p.rope_type = "linear";
   p.factor = NAN; /* absent: linear requires it */
   CHECK(cope_spectrum_create(&p, 128, &s, &err) == COPE_MISSING_PARAMETER && strstr(err.message, "factor") != NULL);

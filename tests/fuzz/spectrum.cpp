@@ -47,10 +47,11 @@ void check_spectrum(const cope::spectrum& s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   input in(data, size);
-  static const char* const types[] = {"default", "linear", "dynamic", "yarn", "longrope", "su", "llama3"};
+  static const char* const types[] = {"default", "linear", "dynamic", "yarn",         "longrope",
+                                      "su",      "llama3", "ntk",     "proportional"};
   cope::rope_parameters p;
   const std::uint8_t which = in.byte();
-  p.rope_type = which < 240 ? types[which % 7] : in.text(24);
+  p.rope_type = which < 240 ? types[which % 9] : in.text(24);
   p.rope_theta = in.number(10000.0);
   if (in.flag()) p.partial_rotary_factor = in.number(0.5);
   if (in.flag()) p.factor = in.number(4.0);
@@ -63,6 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (in.flag()) p.truncate = in.flag();
   if (in.flag()) p.low_freq_factor = in.number(1.0);
   if (in.flag()) p.high_freq_factor = in.number(4.0);
+  if (in.flag()) p.alpha = in.number(1000.0);
+  if (in.flag()) p.mixed_b = in.number(0.625);
   const int head_dim = static_cast<int>(in.flag() ? in.raw<std::int32_t>() : 2 * static_cast<std::int32_t>(in.below(80)));
   const std::size_t list = in.flag() ? static_cast<std::size_t>(in.below(80)) : static_cast<std::size_t>(std::max(head_dim, 0) / 2 % 200);
   for (std::size_t j = 0; j < list; ++j) p.short_factor.push_back(in.number(1.0));
