@@ -14,6 +14,8 @@
 
 #include <cope/analysis.hpp>
 #include <cope/cope.hpp>
+#include <cope/gguf.hpp>
+#include <cope/hf_config.hpp>
 
 #include <cerrno>
 #include <cmath>
@@ -292,20 +294,143 @@ int render_figures(const std::string& dir) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+// ---- a model file's rope plan -------------------------------------------------------------------
+
+// "0-4, 6-10, 12 (11 layers)": the layers of one kind, as ranges.
+std::string layer_ranges(const cope::rope_plan& plan, int kind) {
+  std::string out;
+  int count = 0;
+  for (int i = 0; i < plan.num_layers();) {
+    if (plan.layer_kind[static_cast<std::size_t>(i)] != kind) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j + 1 < plan.num_layers() && plan.layer_kind[static_cast<std::size_t>(j + 1)] == kind) ++j;
+    count += j - i + 1;
+    if (out.size() < 40) out += (out.empty() ? "" : ", ") + std::to_string(i) + (j > i ? "-" + std::to_string(j) : "");
+    else if (out.back() != '.') out += ", ...";
+    i = j + 1;
+  }
+  return out + " (" + std::to_string(count) + (count == 1 ? " layer)" : " layers)");
+}
+
+std::string rope_parameters_text(const cope::layer_rope& k) {
+  const cope::rope_parameters& p = k.parameters;
+  char buf[256];
+  std::string out = p.rope_type;
+  if (!k.pair_factors.empty()) out = "per-pair factors (rope_freqs)";
+  std::snprintf(buf, sizeof buf, ", rope_theta %g", p.rope_theta);
+  out += buf;
+  auto add = [&](const char* name, const std::optional<double>& v) {
+    if (!v) return;
+    std::snprintf(buf, sizeof buf, ", %s %g", name, *v);
+    out += buf;
+  };
+  add("factor", p.factor);
+  add("alpha", p.alpha);
+  add("mixed_b", p.mixed_b);
+  add("low_freq_factor", p.low_freq_factor);
+  add("high_freq_factor", p.high_freq_factor);
+  add("beta_fast", p.beta_fast);
+  add("beta_slow", p.beta_slow);
+  add("mscale", p.mscale);
+  add("mscale_all_dim", p.mscale_all_dim);
+  if (p.original_max_position_embeddings) out += ", original " + std::to_string(*p.original_max_position_embeddings);
+  if (p.truncate) out += *p.truncate ? ", truncate" : ", no truncate";
+  if (!p.short_factor.empty()) out += ", short/long factors x" + std::to_string(p.short_factor.size());
+  return out;
+}
+
+void print_plan(const cope::rope_plan& plan, const std::string& file) {
+  std::printf("Rope plan of %s (%s, model_type %s): %d layers, %zu layer kinds\n", file.c_str(), plan.source.c_str(),
+              plan.model_type.c_str(), plan.num_layers(), plan.kinds.size());
+  for (std::size_t i = 0; i < plan.kinds.size(); ++i) {
+    const cope::layer_rope& k = plan.kinds[i];
+    std::printf("  %s: layers %s\n", k.name.c_str(), layer_ranges(plan, static_cast<int>(i)).c_str());
+    if (!k.has_rope) {
+      std::printf("      no RoPE (head_dim %d)%s\n", k.head_dim,
+                  plan.nope_temperature.enabled ? "; q scaled by the attention temperature below" : "");
+      continue;
+    }
+    std::printf("      head_dim %d, rotary dims %d..%d (rotary_dim %d), %s pairs\n", k.head_dim, k.rotary_offset,
+                k.rotary_offset + k.rotary_dim - 1, k.rotary_dim, cope::to_string(k.pairing));
+    std::printf("      %s; attention_factor %.17g", rope_parameters_text(k).c_str(), k.spectrum->attention_factor);
+    int identity = 0;
+    for (float f : k.spectrum->inv_freq) identity += f == 0.0f;
+    if (identity > 0) std::printf("; identity pairs (inv_freq 0): %d", identity);
+    std::printf("\n");
+    if (k.clip.kind != cope::clip_kind::none)
+      std::printf("      clip: %s, n = %d\n", cope::to_string(k.clip.kind), k.clip_n);
+    if (k.pair_axes) {
+      std::string list;
+      for (int v : k.mrope_section) list += (list.empty() ? "" : ", ") + std::to_string(v);
+      std::printf("      multi-axis: mrope_section [%s], %s\n", list.c_str(), k.mrope_interleaved ? "interleaved" : "sectioned");
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      if (plan.kinds[j].spectrum == k.spectrum) std::printf("      (shares its spectrum with %s)\n", plan.kinds[j].name.c_str());
+  }
+  if (plan.softmax_scale_multiplier != 1.0)
+    std::printf("  softmax scale multiplier %.17g (qk_head_dim^-0.5 times this; DeepSeek's YaRN mscale^2)\n",
+                plan.softmax_scale_multiplier);
+  if (plan.nope_temperature.enabled)
+    std::printf("  NoPE layers: q *= log(floor((pos + 1) / %g) + 1) * %g + 1 (Llama 4 attention temperature)\n",
+                plan.nope_temperature.floor_scale, plan.nope_temperature.attn_scale);
+  for (const std::string& w : plan.warnings) std::printf("  note: %s\n", w.c_str());
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    const demo::options o = demo::parse(argc, argv);
-    if (o.help) {
+    demo::options parsed = demo::parse(argc, argv);
+    if (parsed.help) {
       demo::usage(stdout);
       return 0;
     }
-    const cope::spectrum rope =
-        checked(cope::try_make_spectrum(o.rope, o.head_dim, o.max_position_embeddings, o.seq_len));
+    demo::options o = std::move(parsed);
+    cope::spectrum rope;
+    cope::axis_map map;
+    if (!o.config_path.empty() || !o.gguf_path.empty()) {
+      // A model file: its plan, then the report for its first RoPE kind (unclipped: the report
+      // compares RoPE, HardClip and CoPE itself).
+      const std::string& file = o.config_path.empty() ? o.gguf_path : o.config_path;
+      const cope::rope_plan plan =
+          checked(o.config_path.empty() ? cope::try_read_gguf_file(file) : cope::try_read_hf_config_file(file));
+      print_plan(plan, file);
+      const cope::layer_rope* kind = nullptr;
+      if (!o.layer_kind.empty()) {
+        kind = plan.kind(o.layer_kind);
+        if (kind == nullptr || !kind->has_rope)
+          throw bad_argument{"--layer_kind '" + demo::printable(o.layer_kind) + "' is not a layer kind with RoPE in " + file};
+      }
+      for (const char* preferred : {"full_attention", "all"})
+        if (kind == nullptr && plan.kind(preferred) != nullptr && plan.kind(preferred)->has_rope) kind = plan.kind(preferred);
+      for (const cope::layer_rope& k : plan.kinds)
+        if (kind == nullptr && k.has_rope) kind = &k;
+      if (kind == nullptr) throw bad_argument{file + ": no layer has RoPE"};
+      cope::layer_rope unclipped = *kind;
+      unclipped.clip = {};
+      rope = checked(cope::detail::kind_spectrum(unclipped, std::nullopt, nullptr, cope::correctly_rounded_math()));
+      if (rope.head_dim > demo::max_head_dim)
+        throw bad_argument{file + ": head_dim " + std::to_string(rope.head_dim) + " is beyond the demo's analysis (" +
+                           std::to_string(demo::max_head_dim) + ")"};
+      if (!o.training_length_given) {
+        const auto length = kind->parameters.original_max_position_embeddings ? kind->parameters.original_max_position_embeddings
+                                                                               : kind->max_position_embeddings;
+        if (length) o.training_length = static_cast<double>(*length);
+      }
+      if (!o.n_given) o.n = kind->clip.kind != cope::clip_kind::none ? kind->clip_n : std::min(cope::paper_clip_pairs, rope.pairs());
+      o.rope = kind->parameters;
+      o.mrope_section = kind->mrope_section;
+      o.mrope_interleaved = kind->mrope_interleaved;
+      std::printf("The report below is for layer kind '%s'.\n", kind->name.c_str());
+    } else {
+      rope = checked(cope::try_make_spectrum(o.rope, o.head_dim, o.max_position_embeddings, o.seq_len));
+    }
     const an::spectrum_facts facts = checked(an::try_make_spectrum_facts(rope, o.training_length, o.n));
-    const cope::axis_map map = o.mrope_section.empty() ? cope::axis_map{}
-                                                       : axis_map_of(o.mrope_section, o.mrope_interleaved, rope);
+    if (!o.mrope_section.empty()) map = axis_map_of(o.mrope_section, o.mrope_interleaved, rope);
 
     std::printf("CoPE report: rope_type %s, head_dim %d (rotary_dim %d), rope_theta %g, training length %g, n = %d\n",
                 rope.rope_type.c_str(), rope.head_dim, rope.rotary_dim, o.rope.rope_theta, o.training_length, o.n);

@@ -38,6 +38,12 @@ inline void usage(std::FILE* out) {
                "  --partial_rotary_factor F  --attention_factor F  --beta_fast F  --beta_slow F  --mscale F\n"
                "  --mscale_all_dim F  --truncate true|false  --low_freq_factor F  --high_freq_factor F\n"
                "  --short_factor a,b,...  --long_factor a,b,...\n"
+               "model file (the rope plan of a real model, layer kind by layer kind, then the report for it):\n"
+               "  --config FILE                    a Hugging Face config.json (examples/configs/ has real ones)\n"
+               "  --gguf FILE                      a GGUF model file (only its metadata and rope tensors are read)\n"
+               "                                   with --training_length L and --n N (defaults: the model's\n"
+               "                                   original or max context, and its clip or 20)\n"
+               "  --layer_kind NAME                the kind the report covers (full_attention or all, else the first)\n"
                "multi-axis (vision-language models):\n"
                "  --mrope_section t,h,w            pairs per axis (Qwen2-VL 16,24,24); prints each axis's share and decay\n"
                "  --mrope_interleaved true|false   Qwen3-VL / Qwen3.5's interleaved map (false: sectioned)\n"
@@ -57,6 +63,10 @@ struct options {
   cope::rope_parameters rope;
   std::optional<std::int64_t> max_position_embeddings, seq_len;
   bool model_given = false;
+  std::string config_path, gguf_path;  // --config / --gguf: the model comes from its file
+  std::string layer_kind;              // --layer_kind: which kind the report covers
+  bool training_length_given = false, n_given = false;
+  std::vector<std::string> model_options;  // the model options given, by name
   std::vector<int> mrope_section;  // empty: 1-D RoPE
   bool mrope_interleaved = false;
   std::string figures;
@@ -194,13 +204,29 @@ inline options parse(int argc, const char* const* argv) {
     if (name == "figures") {
       if (value.empty()) throw bad_argument{"--figures needs a non-empty directory"};
       o.figures = value;  // passed to gnuplot as an argument, never through a shell
+    } else if (name == "layer_kind") {
+      o.layer_kind = value;
+    } else if (name == "config" || name == "gguf") {
+      if (value.empty()) throw bad_argument{"--" + name + " needs a file"};
+      (name == "config" ? o.config_path : o.gguf_path) = value;
+      o.model_given = true;
     } else if (const auto it = model.find(name); it != model.end()) {
       it->second(name, value);
       o.model_given = true;
+      if (name == "training_length") o.training_length_given = true;
+      if (name == "n" || name == "clip_n") o.n_given = true;
+      if (name != "training_length" && name != "n" && name != "clip_n") o.model_options.push_back(name);
     } else {
       throw bad_argument{"unknown option --" + printable(name)};
     }
   }
+  if (!o.config_path.empty() && !o.gguf_path.empty()) throw bad_argument{"--config and --gguf both given: pick one model file"};
+  if ((!o.config_path.empty() || !o.gguf_path.empty()) && !o.model_options.empty())
+    throw bad_argument{"--" + o.model_options.front() + " cannot be combined with --" +
+                       (o.config_path.empty() ? "gguf" : "config") + ": the model file sets the rope "
+                       "(--training_length and --n still apply)"};
+  if (!o.layer_kind.empty() && o.config_path.empty() && o.gguf_path.empty())
+    throw bad_argument{"--layer_kind needs --config or --gguf"};
   if (o.head_dim < 2 || o.head_dim > max_head_dim || o.head_dim % 2 != 0)
     throw bad_argument{"--head_dim " + std::to_string(o.head_dim) + " must be even and in [2, " +
                        std::to_string(max_head_dim) + "] (what the demo's analysis can hold)"};

@@ -48,3 +48,23 @@ if(NOT rc EQUAL 0 OR NOT out MATCHES "Multi-axis RoPE: mrope_section \\[16, 24, 
    OR NOT out MATCHES "\n +w +24 +21 +20 ")
   message(FATAL_ERROR "cope_demo --mrope_section: exit ${rc}\n${out}\n${err}")
 endif()
+
+# A model file: the plan layer kind by layer kind, then the report (examples/configs/).
+execute_process(COMMAND ${DEMO} --config ${CONFIGS}/gemma-3-4b-it.json --no_render --figures ${WORK_DIR}/gemma3
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "model_type gemma3_text\\): 34 layers, 2 layer kinds"
+   OR NOT out MATCHES "sliding_attention: layers 0-4, 6-10," OR NOT out MATCHES "linear, rope_theta 1e\\+06, factor 8"
+   OR NOT out MATCHES "report below is for layer kind 'full_attention'")
+  message(FATAL_ERROR "cope_demo --config gemma-3: exit ${rc}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${DEMO} --gguf ${CONFIGS}/qwen2.5-vl-7b-instruct.metadata.gguf --no_render --figures ${WORK_DIR}/qwen
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\\(gguf, model_type qwen2vl\\): 28 layers"
+   OR NOT out MATCHES "multi-axis: mrope_section \\[16, 24, 24\\], sectioned" OR NOT out MATCHES "Multi-axis RoPE")
+  message(FATAL_ERROR "cope_demo --gguf: exit ${rc}\n${out}\n${err}")
+endif()
+expect_failure("--rope_theta cannot be combined with --config" --config ${CONFIGS}/qwen3-8b.json --rope_theta 1e4)
+expect_failure("--config and --gguf both given" --config ${CONFIGS}/qwen3-8b.json --gguf x.gguf)
+expect_failure("config.json: cannot open 'no/such.json'" --config no/such.json)
+expect_failure("gguf: the file starts with '[{]" --gguf ${CONFIGS}/qwen3-8b.json)
+expect_failure("--layer_kind 'nope' is not a layer kind with RoPE" --config ${CONFIGS}/qwen3-8b.json --layer_kind nope)

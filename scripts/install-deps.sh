@@ -4,7 +4,7 @@
 #                                  Ninja, pkg-config, Catch2, nlohmann/json (reading the
 #                                  golden data), Sleef (the golden-data tests), Eigen (the analysis tests),
 #                                  the AArch64 cross compiler and qemu (the NEON tests), binutils (nm)
-#   scripts/install-deps.sh demo   compiler, CMake, Ninja, Eigen (the analysis), gnuplot and a font (the
+#   scripts/install-deps.sh demo   compiler, CMake, Ninja, Eigen (the analysis), nlohmann/json (--config), gnuplot and a font (the
 #                                  figures), Google Benchmark (the demo's short benchmark)
 #   scripts/install-deps.sh bench  compiler, CMake, Ninja, Google Benchmark
 set -euo pipefail
@@ -12,7 +12,7 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config)
 case "${1:-test}" in
   test) packages+=(clang libclang-rt-14-dev catch2 libsleef-dev libeigen3-dev nlohmann-json3-dev g++-aarch64-linux-gnu qemu-user binutils) ;;
-  demo) packages+=(libeigen3-dev gnuplot-nox fonts-dejavu-core libbenchmark-dev) ;;
+  demo) packages+=(libeigen3-dev nlohmann-json3-dev gnuplot-nox fonts-dejavu-core libbenchmark-dev) ;;
   bench) packages+=(libbenchmark-dev) ;;
   *) echo "usage: $0 [test|demo|bench]" >&2; exit 2 ;;
 esac
