@@ -18,6 +18,7 @@
 #include "float32_math.hpp"
 #include "spectrum.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -145,6 +146,15 @@ struct rope_parameters {
   std::optional<double> alpha;    // dynamic: Hunyuan's NTK-alpha
   std::optional<double> mixed_b;  // ntk: mixed NTK exponent
 };
+
+namespace detail {
+// YaRN's get_mscale (float64, as HF): 1 for scale <= 1, else 0.1 * mscale * ln(scale) + 1. Also the
+// readers' (plan.hpp) DeepSeek softmax multiplier, so it lives here rather than in generators_inl.hpp.
+inline double yarn_get_mscale(double scale, double mscale = 1.0) {
+  if (scale <= 1.0) return 1.0;
+  return 0.1 * mscale * std::log(scale) + 1.0;
+}
+}  // namespace detail
 
 // The generators (definitions: detail/generators_inl.hpp, inline here or compiled into cope::kernels).
 inline namespace COPE_API_NAMESPACE {

@@ -139,12 +139,6 @@ inline spectrum spectrum_from_powers(const char* rope_type, int head_dim, int ro
   return s;
 }
 
-// YaRN's get_mscale (float64, as HF): 1 for scale <= 1, else 0.1 * mscale * ln(scale) + 1.
-inline double yarn_get_mscale(double scale, double mscale = 1.0) {
-  if (scale <= 1.0) return 1.0;
-  return 0.1 * mscale * std::log(scale) + 1.0;
-}
-
 // YaRN's find_correction_dim: the real pair index whose wavelength makes `num_rotations` full turns
 // over the original length (float64, HF's operation order).
 inline double yarn_correction_dim(double num_rotations, int rotary_dim, double rope_theta, double original_length) {
