@@ -511,3 +511,41 @@ TEST_CASE("gguf: 10000 truncated and mutated buffers, each a clean result or a s
   CHECK(failed > 5000);  // the mutations reach the checks
   CHECK(planned > 100);  // and some survive: the mutator is not only breaking the header
 }
+
+TEST_CASE("gguf: Llama 4 NoPE layers, Hunyuan's alpha, the legacy scale_linear, an explicit YaRN attention factor") {
+  cope_test::gguf_writer l4("llama4");
+  l4.u32(l4.key("block_count"), 8).u32(l4.key("embedding_length"), 5120).u32(l4.key("attention.head_count"), 40);
+  l4.u32(l4.key("attention.key_length"), 128).f32(l4.key("rope.freq_base"), 500000.0f);
+  std::vector<unsigned char> b = l4.bytes();
+  cope::rope_plan plan = cope::read_gguf(b.data(), b.size());
+  for (int i = 0; i < 8; ++i) CHECK(plan.layer(i).has_rope == ((i + 1) % 4 != 0));  // llama.cpp's default step 4
+  CHECK(plan.layer(0).pairing == cope::layout::interleaved);
+  CHECK(plan.nope_temperature.enabled);
+
+  cope_test::gguf_writer hy("hunyuan-dense");
+  hy.u32(hy.key("block_count"), 2).u32(hy.key("embedding_length"), 4096).u32(hy.key("attention.head_count"), 32);
+  hy.f32(hy.key("rope.freq_base"), 10000.0f).f32(hy.key("rope.scaling.alpha"), 1000.0f);
+  b = hy.bytes();
+  plan = cope::read_gguf(b.data(), b.size());
+  CHECK(plan.kinds[0].spectrum->inv_freq == cope::rope_ntk_alpha(128, {10000.0, 1.0, 1000.0}).inv_freq);
+
+  cope_test::gguf_writer old("llama");
+  old.u32(old.key("block_count"), 2).u32(old.key("embedding_length"), 4096).u32(old.key("attention.head_count"), 32);
+  old.f32(old.key("rope.scale_linear"), 0.25f);  // llama.cpp's freq_scale: factor 4
+  b = old.bytes();
+  plan = cope::read_gguf(b.data(), b.size());
+  CHECK(plan.kinds[0].parameters.rope_type == "linear");
+  CHECK(plan.kinds[0].parameters.factor == std::optional<double>(4.0));
+
+  cope_test::gguf_writer y("qwen3");
+  y.u32(y.key("block_count"), 2).u32(y.key("embedding_length"), 4096).u32(y.key("attention.head_count"), 32);
+  y.str(y.key("rope.scaling.type"), "yarn").f32(y.key("rope.scaling.factor"), 4.0f);
+  y.u32(y.key("rope.scaling.original_context_length"), 32768);
+  y.f32(y.key("rope.scaling.yarn_attn_factor"), 1.25f);  // the dict's explicit attention_factor
+  b = y.bytes();
+  CHECK(cope::read_gguf(b.data(), b.size()).kinds[0].spectrum->attention_factor == 1.25);
+  y.f32(y.key("rope.scaling.yarn_ext_factor"), 0.5f);
+  b = y.bytes();
+  CHECK(gguf_error(b) == "gguf: 'qwen3.rope.scaling.yarn_ext_factor' (0.5) is a llama.cpp blend knob with no Hugging "
+                         "Face rope type; cope reads 1 for yarn, 0 otherwise");
+}

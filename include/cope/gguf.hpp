@@ -469,27 +469,20 @@ class gguf_plan_reader {
     std::int64_t nope_step = 0;
     if (auto st = integer(key("no_rope_layer_step"), nope_step, false, 0, 1 << 20); !st) return st;
     if (arch_ == "llama4" && m_.find(key("no_rope_layer_step")) == nullptr) nope_step = 4;
-    int nope_kind = -1;
-    if (nope_step > 0) {
-      layer_rope nope = base;
-      nope.name = "nope";
-      nope.has_rope = false;
-      plan.kinds.push_back(nope);
-      nope_kind = static_cast<int>(plan.kinds.size()) - 1;
-      plan.nope_temperature.enabled = arch_ == "llama4";
-    }
+    auto add_kind_without_rope = [&](const char* name) {
+      layer_rope k = base;
+      k.name = name;
+      k.has_rope = false;
+      plan.kinds.push_back(std::move(k));
+      return static_cast<int>(plan.kinds.size()) - 1;
+    };
+    const int nope_kind = nope_step > 0 ? add_kind_without_rope("nope") : -1;
+    plan.nope_temperature.enabled = nope_step > 0 && arch_ == "llama4";
     // Hybrid models (Qwen3-Next, Qwen3.5): only every full_attention_interval-th layer is attention; the
     // others are linear attention and take no positions.
     std::int64_t full_interval = 0;
     if (auto st = integer(key("full_attention_interval"), full_interval, false, 1, 1 << 20); !st) return st;
-    int linear_kind = -1;
-    if (full_interval > 1) {
-      layer_rope linear = base;
-      linear.name = "linear_attention";
-      linear.has_rope = false;
-      plan.kinds.push_back(linear);
-      linear_kind = static_cast<int>(plan.kinds.size()) - 1;
-    }
+    const int linear_kind = full_interval > 1 ? add_kind_without_rope("linear_attention") : -1;
     for (int i = 0; i < layers; ++i) {
       int kind = 0;
       if (linear_kind >= 0 && (i + 1) % full_interval != 0) {
