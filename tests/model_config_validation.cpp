@@ -549,3 +549,17 @@ TEST_CASE("gguf: Llama 4 NoPE layers, Hunyuan's alpha, the legacy scale_linear, 
   CHECK(gguf_error(b) == "gguf: 'qwen3.rope.scaling.yarn_ext_factor' (0.5) is a llama.cpp blend knob with no Hugging "
                          "Face rope type; cope reads 1 for yarn, 0 otherwise");
 }
+
+TEST_CASE("gguf: Gemma 3 without freq_base_swa: local layers at 10000, unscaled (llama.cpp's default)") {
+  cope_test::gguf_writer g("gemma3");
+  g.u32(g.key("block_count"), 12).u32(g.key("attention.key_length"), 256).f32(g.key("rope.freq_base"), 1e6f);
+  g.u32(g.key("embedding_length"), 2560).u32(g.key("attention.head_count"), 8);
+  g.str(g.key("rope.scaling.type"), "linear").f32(g.key("rope.scaling.factor"), 8.0f);
+  const std::vector<unsigned char> b = g.bytes();
+  const cope::rope_plan plan = cope::read_gguf(b.data(), b.size());
+  REQUIRE(plan.kinds.size() == 2);
+  CHECK(plan.layer(5).name == "full_attention");
+  CHECK(plan.layer(5).parameters.rope_type == "linear");
+  CHECK(plan.layer(0).name == "sliding_attention");
+  CHECK(plan.layer(0).spectrum->inv_freq == cope::rope_default(256, {10000.0, 1.0}).inv_freq);
+}

@@ -120,9 +120,10 @@ void check_model(const std::string& name) {
     // dynamic / longrope: the spectrum at the reference's runtime sequence length.
     if (kind.contains("at_seq_len")) {
       const json& at = kind.at("at_seq_len");
-      cope::result<cope::spectrum> s = k->try_spectrum_at(at.at("seq_len").get<std::int64_t>());
+      cope::result<cope::spectrum> s = k->try_spectrum_at(at.at("seq_len").get<std::int64_t>(), cope::compat::torch_cpu_math());
       REQUIRE(s.ok());
-      check_inv_freq(s->inv_freq, at, 1);
+      check_inv_freq(s->inv_freq, at, 0);
+      check_inv_freq(kp->try_spectrum_at(at.at("seq_len").get<std::int64_t>())->inv_freq, at, 1);
       CHECK(std::fabs(s->attention_factor - at.at("attention_factor").get<double>()) <= 1e-15);
     }
   }

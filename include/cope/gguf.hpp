@@ -446,7 +446,8 @@ class gguf_plan_reader {
 
     // Sliding-window layers with their own base (Gemma 3: freq_base_swa, and no linear scaling).
     std::vector<bool> swa = swa_layers(static_cast<int>(layers));
-    const bool swa_rope = m_.find(key("rope.freq_base_swa")) != nullptr ||
+    // Gemma 3's local layers always differ (llama.cpp: base_swa 10000 unless the key says, scale 1).
+    const bool swa_rope = arch_ == "gemma3" || m_.find(key("rope.freq_base_swa")) != nullptr ||
                           m_.find(key("rope.dimension_count_swa")) != nullptr;
     plan.kinds.push_back(base);
     if (swa_rope && !swa.empty()) {
@@ -457,7 +458,7 @@ class gguf_plan_reader {
         local.parameters = rope_parameters{};
         local.parameters.partial_rotary_factor = base.parameters.partial_rotary_factor;
       }
-      local.parameters.rope_theta = base.parameters.rope_theta;
+      local.parameters.rope_theta = arch_ == "gemma3" ? 10000.0 : base.parameters.rope_theta;
       if (auto st = number(key("rope.freq_base_swa"), local.parameters.rope_theta); !st) return st;
       std::int64_t n_rot_swa = n_rot;
       if (auto st = integer(key("rope.dimension_count_swa"), n_rot_swa, false, 2, head_dim); !st) return st;
@@ -725,13 +726,17 @@ inline result<rope_plan> try_read_gguf_file(const std::string& path, const float
     const std::size_t file_size = static_cast<std::size_t>(end);
     std::vector<unsigned char> prefix;
     result<gguf_metadata> m = detail::fail(errc::invalid_gguf, "gguf: empty file");
-    for (std::size_t want = std::min<std::size_t>(file_size, std::size_t{1} << 20);; want = std::min(file_size, want * 4)) {
+    // The metadata (the token tables included) is at most tens of MB in real files; a prefix that grows
+    // 4x at a time up to 1 GiB bounds what a corrupt length can make this read.
+    const std::size_t limit = std::min<std::size_t>(file_size, std::size_t{1} << 30);
+    for (std::size_t want = std::min<std::size_t>(limit, std::size_t{1} << 20);; want = std::min(limit, want * 4)) {
       prefix.resize(want);
       std::rewind(f);
       if (std::fread(prefix.data(), 1, want, f) != want)
         return detail::fail(errc::invalid_gguf, "gguf: cannot read '", detail::printable(path, 256), "'");
       m = try_parse_gguf(prefix.data(), prefix.size());
-      if (m || want == file_size || m.error().message().find("remain") == std::string::npos) break;
+      // Grow only while the parse stopped at the end of the prefix ("... remain").
+      if (m || want == limit || m.error().message().find("remain") == std::string::npos) break;
     }
     if (!m) return detail::fail(m.error().code(), detail::printable(path, 256), ": ", m.error().message());
     auto tensors = [&](std::string_view name) -> result<std::vector<float>> {

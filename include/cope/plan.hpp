@@ -76,7 +76,7 @@ struct layer_rope {
 
   // The spectrum at a runtime sequence length (dynamic NTK, LongRoPE's long factors past the original
   // length; other types ignore it), clipped as the plan clips.
-  result<cope::spectrum> try_spectrum_at(std::int64_t seq_len) const;
+  result<cope::spectrum> try_spectrum_at(std::int64_t seq_len, const float32_math& math = correctly_rounded_math()) const;
 };
 
 struct rope_plan {
@@ -156,10 +156,10 @@ inline result<spectrum> kind_spectrum(const layer_rope& k, std::optional<std::in
 
 }  // namespace detail
 
-inline result<spectrum> layer_rope::try_spectrum_at(std::int64_t seq_len) const {
+inline result<spectrum> layer_rope::try_spectrum_at(std::int64_t seq_len, const float32_math& math) const {
   if (!has_rope)
     return detail::fail(errc::invalid_argument, "spectrum_at: kind '", detail::printable(name), "' has no RoPE");
-  return detail::kind_spectrum(*this, seq_len, nullptr, correctly_rounded_math());
+  return detail::kind_spectrum(*this, seq_len, nullptr, math);
 }
 
 // Computes every kind's spectrum, rotary_dim, pair_axes and clip count from its description, sharing
@@ -216,8 +216,8 @@ inline result<rope_plan> try_build_plan(rope_plan plan, const float32_math& math
 inline rope_plan build_plan(rope_plan plan, const float32_math& math = correctly_rounded_math()) {
   return detail::value_or_throw(try_build_plan(std::move(plan), math));
 }
-inline spectrum spectrum_at(const layer_rope& k, std::int64_t seq_len) {
-  return detail::value_or_throw(k.try_spectrum_at(seq_len));
+inline spectrum spectrum_at(const layer_rope& k, std::int64_t seq_len, const float32_math& math = correctly_rounded_math()) {
+  return detail::value_or_throw(k.try_spectrum_at(seq_len, math));
 }
 #endif
 
