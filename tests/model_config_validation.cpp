@@ -175,6 +175,14 @@ TEST_CASE("config: Llama 4 NoPE layers and attention temperature") {
   c.erase("no_rope_layers");
   const cope::rope_plan by_interval = cope::hf_config_plan(c);
   for (int i = 0; i < 8; ++i) CHECK(by_interval.layer(i).has_rope == ((i + 1) % 4 != 0));
+  // With v5's layer_types (chunked / full attention) the NoPE rule still holds.
+  c["layer_types"] = json::array({"chunked_attention", "chunked_attention", "chunked_attention", "full_attention",
+                                  "chunked_attention", "chunked_attention", "chunked_attention", "full_attention"});
+  const cope::rope_plan typed = cope::hf_config_plan(c);
+  for (int i = 0; i < 8; ++i) CHECK(typed.layer(i).has_rope == ((i + 1) % 4 != 0));
+  CHECK(typed.layer(3).name == "nope");
+  CHECK(typed.layer(0).name == "all");
+  c.erase("layer_types");
   c["no_rope_layers"] = json::array({1, 2});
   CHECK(error_of(c) == "config.json: 'no_rope_layers' is [1,2] but must be a list of 0 / 1 with one entry per layer "
                        "(1 = the layer has RoPE)");

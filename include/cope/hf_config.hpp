@@ -201,6 +201,8 @@ class hf_reader {
     // Layer types: the config's list, else the model family's rule.
     std::vector<std::string> layer_types;
     if (auto st = read_layer_types(plan.model_type, num_layers, layer_types); !st) return st;
+    std::vector<bool> nope;
+    if (auto st = read_nope_layers(plan.model_type, num_layers, nope); !st) return st;
 
     // Per layer type: each rope dict keyed by a layer type (v5), else one dict for all rope layers.
     const bool per_type = rope != nullptr && is_per_layer_type(*rope, layer_types);
@@ -224,9 +226,9 @@ class hf_reader {
 
     for (int layer = 0; layer < num_layers; ++layer) {
       const std::string type = layer_types.empty() ? "all" : layer_types[static_cast<std::size_t>(layer)];
-      std::string name = type;
-      const bool rope_layer = has_rope_layer(type);
-      if (!rope_layer) name = type == "all" || type == "full_attention" || type == "chunked_attention" ? "nope" : type;
+      const bool nope_layer = !nope.empty() && nope[static_cast<std::size_t>(layer)];
+      const bool rope_layer = !nope_layer && has_rope_layer(type);
+      std::string name = nope_layer ? "nope" : type;
       if (rope_layer && !per_type && !gemma3_local) name = "all";
       int index = kind_index(name);
       if (index < 0) {
@@ -466,32 +468,33 @@ class hf_reader {
       if (auto st = read_int_any({"sliding_window_pattern"}, pattern, false, 1); !st) return st;
       for (int i = 0; i < num_layers; ++i) out.push_back((i + 1) % pattern != 0 ? "sliding_attention" : "full_attention");
     }
-    if (model_type.rfind("llama4", 0) == 0) {
-      // no_rope_layers[i] == 1: layer i HAS RoPE (Llama4TextConfig); default: every
-      // no_rope_layer_interval-th layer (4) is NoPE.
-      std::vector<int> uses_rope;
-      if (const json* v = find("no_rope_layers"); v != nullptr && !v->is_null() && !(v->is_array() && v->empty())) {
-        if (!v->is_array() || static_cast<int>(v->size()) != num_layers)
-          return fail_type("no_rope_layers", *v, "a list of 0 / 1 with one entry per layer (1 = the layer has RoPE)");
-        for (const json& e : *v) {
-          if (!e.is_number_integer() || (e.get<int>() != 0 && e.get<int>() != 1))
-            return fail_type("no_rope_layers[]", e, "0 or 1 (1 = the layer has RoPE)");
-          uses_rope.push_back(e.get<int>());
-        }
-      } else {
-        int interval = 4;
-        if (auto st = read_int_any({"no_rope_layer_interval"}, interval, false, 1); !st) return st;
-        for (int i = 0; i < num_layers; ++i) uses_rope.push_back((i + 1) % interval != 0 ? 1 : 0);
-      }
-      for (int i = 0; i < num_layers; ++i) out.push_back(uses_rope[static_cast<std::size_t>(i)] ? "all" : "nope");
-    }
     return {};
   }
 
-  // Layers without RoPE: Llama 4's NoPE layers, and layer types that are not attention (Qwen3.5 /
+  // Llama 4: no_rope_layers[i] == 1 means layer i HAS RoPE (Llama4TextConfig); without the list, every
+  // no_rope_layer_interval-th layer (default 4) is NoPE. Empty for other families.
+  status read_nope_layers(const std::string& model_type, int num_layers, std::vector<bool>& nope) const {
+    if (model_type.rfind("llama4", 0) != 0) return {};
+    if (const json* v = find("no_rope_layers"); v != nullptr && !v->is_null() && !(v->is_array() && v->empty())) {
+      if (!v->is_array() || static_cast<int>(v->size()) != num_layers)
+        return fail_type("no_rope_layers", *v, "a list of 0 / 1 with one entry per layer (1 = the layer has RoPE)");
+      for (const json& e : *v) {
+        if (!e.is_number_integer() || (e.get<int>() != 0 && e.get<int>() != 1))
+          return fail_type("no_rope_layers[]", e, "0 or 1 (1 = the layer has RoPE)");
+        nope.push_back(e.get<int>() == 0);
+      }
+      return {};
+    }
+    int interval = 4;
+    if (auto st = read_int_any({"no_rope_layer_interval"}, interval, false, 1); !st) return st;
+    for (int i = 0; i < num_layers; ++i) nope.push_back((i + 1) % interval == 0);
+    return {};
+  }
+
+  // Layer types without RoPE: those that are not attention (Qwen3.5 /
   // Qwen3-Next's linear_attention, Mamba / conv blocks) — they take no positions.
   static bool has_rope_layer(const std::string& type) {
-    return type != "nope" && type != "linear_attention" && type != "mamba" && type != "mamba2" && type != "conv";
+    return type != "linear_attention" && type != "mamba" && type != "mamba2" && type != "conv";
   }
 
   status read_authors_clip(clip_request& out) const {
