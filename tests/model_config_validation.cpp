@@ -571,3 +571,24 @@ TEST_CASE("gguf: Gemma 3 without freq_base_swa: local layers at 10000, unscaled 
   CHECK(plan.layer(0).name == "sliding_attention");
   CHECK(plan.layer(0).spectrum->inv_freq == cope::rope_default(256, {10000.0, 1.0}).inv_freq);
 }
+
+TEST_CASE("config: ERNIE-4.5-VL's freq_allocation (the lowest pairs read t, the rest alternate h / w)") {
+  json c = llama_like();
+  c["model_type"] = "ernie4_5_vl";  // not in the layout table: vLLM's style for it is unverified, so the caller says
+  c["rope_theta"] = 500000.0;
+  c["freq_allocation"] = 20;
+  cope::hf_config_options o;
+  o.pairing = cope::layout::interleaved;
+  const cope::rope_plan plan = cope::hf_config_plan(c, o);
+  REQUIRE(plan.kinds[0].pair_axes.has_value());
+  const cope::axis_map expected = cope::axis_map::ernie(64, 20);
+  for (std::size_t j = 0; j < 64; ++j) CHECK(plan.kinds[0].pair_axes->data()[j] == expected.data()[j]);
+  CHECK(plan.kinds[0].pair_axes->count(cope::axis_t) == 20);
+  c["freq_allocation"] = 21;  // 43 pairs cannot split between h and w
+  CHECK(cope::try_hf_config_plan(c, o).error().message().find(
+            "build_plan: kind 'all': axis_map::ernie: freq_allocation (21) with 64 pairs") == 0);
+  c["freq_allocation"] = 20;
+  c["mrope_section"] = json::array({22, 22, 20});
+  CHECK(cope::try_hf_config_plan(c, o).error().message() ==
+        "build_plan: kind 'all': freq_allocation (20) must be a pair count and cannot come with mrope_section");
+}

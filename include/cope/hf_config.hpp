@@ -5,7 +5,8 @@
 // VLM nesting (`text_config`); rope_theta / partial_rotary_factor / head_dim at the top level or in the
 // rope dict; the legacy names (rotary_pct, rotary_emb_base, rotary_dim, rope_ratio); MLA keys
 // (qk_rope_head_dim, qk_nope_head_dim, rope_interleave); original_max_position_embeddings at the top level
-// (Phi-3) or in the dict; M-RoPE keys (mrope_section, mrope_interleaved); Gemma 3's rope_local_base_freq;
+// (Phi-3) or in the dict; M-RoPE keys (mrope_section, mrope_interleaved, ERNIE-4.5-VL's freq_allocation);
+// Gemma 3's rope_local_base_freq;
 // Llama 4's NoPE layers (no_rope_layers[i] == 1 means layer i HAS RoPE) and attention temperature; and
 // CoPE: the authors' use_cope / use_hardclip (+ clip_low_n, default 20), or a nested
 // "clip": {"kind": "cope" | "hard", "n": N | "auto", "training_length": L} inside any rope dict.
@@ -619,6 +620,10 @@ class hf_reader {
       } else if (key == "mrope_interleaved") {
         if (!v.is_boolean()) return fail_type(where + "." + key, v, "a boolean");
         k.mrope_interleaved = v.get<bool>();
+      } else if (key == "freq_allocation") {
+        std::int64_t n = 0;
+        if (auto st = integer_of(where + "." + key, v, 0, n); !st) return st;
+        k.freq_allocation = static_cast<int>(std::min<std::int64_t>(n, 1 << 20));
       } else if (key == "clip") {
         if (auto st = read_clip(v, where, k.clip); !st) return st;
       } else {
@@ -642,7 +647,7 @@ class hf_reader {
     }
     // Keys the type does not read (HF's validation warns about them): reported, not applied.
     static const std::set<std::string> common = {"rope_type", "type", "rope_theta", "partial_rotary_factor",
-                                                 "mrope_section", "mrope_interleaved", "clip"};
+                                                 "mrope_section", "mrope_interleaved", "freq_allocation", "clip"};
     const std::set<std::string> used = [&]() -> std::set<std::string> {
       if (type == "linear" || type == "proportional") return {"factor"};
       if (type == "dynamic") return {"factor", "alpha"};
@@ -678,6 +683,12 @@ class hf_reader {
     if (k.mrope_section.empty())
       if (const json* v = find("mrope_section"); v != nullptr && !v->is_null())
         if (auto st = sections_of("mrope_section", *v, k.mrope_section); !st) return st;
+    if (!k.freq_allocation)
+      if (const json* v = find("freq_allocation"); v != nullptr && !v->is_null()) {
+        std::int64_t n = 0;
+        if (auto st = integer_of("freq_allocation", *v, 0, n); !st) return st;
+        k.freq_allocation = static_cast<int>(std::min<std::int64_t>(n, 1 << 20));
+      }
     if (const json* v = find("mrope_interleaved"); v != nullptr && !v->is_null()) {
       if (!v->is_boolean()) return fail_type("mrope_interleaved", *v, "a boolean");
       k.mrope_interleaved = k.mrope_interleaved || v->get<bool>();

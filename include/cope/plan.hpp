@@ -66,6 +66,7 @@ struct layer_rope {
   std::vector<double> pair_factors;  // non-empty: per-pair divisors (GGUF rope_freqs) instead of a rope_type
   std::vector<int> mrope_section;    // pairs per axis (t, h, w, ...); empty: 1-D RoPE
   bool mrope_interleaved = false;    // Qwen3-VL / Qwen3.5's map, else sectioned
+  std::optional<int> freq_allocation;  // ERNIE-4.5-VL: the lowest pairs read t, the rest alternate h / w
   clip_request clip;
 
   // Computed by build_plan.
@@ -196,7 +197,15 @@ inline result<rope_plan> try_build_plan(rope_plan plan, const float32_math& math
       if (k.rotary_offset + k.rotary_dim > k.head_dim)
         return detail::fail(errc::invalid_dimension, ctx, ": the rotary window (rotary_offset ", k.rotary_offset,
                             " + rotary_dim ", k.rotary_dim, ") exceeds head_dim (", k.head_dim, ")");
-      if (!k.mrope_section.empty()) {
+      if (k.freq_allocation) {
+        if (!k.mrope_section.empty() || *k.freq_allocation < 0)
+          return detail::fail(errc::invalid_axis_map, ctx, ": freq_allocation (", *k.freq_allocation,
+                              ") must be a pair count and cannot come with mrope_section");
+        result<axis_map> m = axis_map::try_ernie(static_cast<std::size_t>(k.spectrum->pairs()),
+                                                 static_cast<std::size_t>(*k.freq_allocation));
+        if (!m) return detail::fail(m.error().code(), ctx, ": ", m.error().message());
+        k.pair_axes = std::move(m).value();
+      } else if (!k.mrope_section.empty()) {
         result<axis_map> m = k.mrope_interleaved
                                  ? axis_map::try_interleaved(k.mrope_section.data(), k.mrope_section.size())
                                  : axis_map::try_sectioned(k.mrope_section.data(), k.mrope_section.size());
