@@ -4,6 +4,7 @@
 #include "cope/cope.h"
 
 #include "cope/cope.hpp"
+#include "cope/fused.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -25,9 +26,16 @@ static_assert(static_cast<int>(cope::errc::invalid_argument) == COPE_INVALID_ARG
                   static_cast<int>(cope::errc::out_of_memory) == COPE_OUT_OF_MEMORY &&
                   static_cast<int>(cope::errc::invalid_axis_map) == COPE_INVALID_AXIS_MAP &&
                   static_cast<int>(cope::errc::invalid_config) == COPE_INVALID_CONFIG &&
-                  static_cast<int>(cope::errc::invalid_gguf) == COPE_INVALID_GGUF,
+                  static_cast<int>(cope::errc::invalid_gguf) == COPE_INVALID_GGUF &&
+                  static_cast<int>(cope::errc::invalid_norm) == COPE_INVALID_NORM &&
+                  static_cast<int>(cope::errc::invalid_cache) == COPE_INVALID_CACHE,
               "cope_status mirrors cope::errc");
 static_assert(cope::axis_map::none == COPE_NO_AXIS, "COPE_NO_AXIS is axis_map::none");
+static_assert(static_cast<int>(cope::qk_norm_kind::weight_after_cast) == COPE_NORM_WEIGHT_AFTER_CAST &&
+                  static_cast<int>(cope::qk_norm_kind::unit) == COPE_NORM_UNIT &&
+                  static_cast<int>(cope::qk_norm_span::token) == COPE_NORM_SPAN_TOKEN &&
+                  static_cast<int>(cope::qk_norm_order::after_rope) == COPE_NORM_AFTER_ROPE,
+              "cope_qk_norm mirrors cope::qk_norm");
 
 cope_status report(cope_error* err, cope_status code, const std::string& message) {
   if (err != nullptr) {
@@ -165,6 +173,11 @@ cope::shift_args to_cpp(const cope_shift_args& a) {
   return r;
 }
 
+cope::qk_norm to_cpp(const cope_qk_norm& n) {
+  return {static_cast<cope::qk_norm_kind>(n.kind), n.eps, n.q_weight, n.k_weight, static_cast<cope::qk_norm_span>(n.span),
+          static_cast<cope::qk_norm_order>(n.order)};
+}
+
 cope::status check_args(const char* where, const cope_rope_args* a) {
   if (a == nullptr) return null_argument(where, "args");
   const cope_view* views[] = {&a->q, &a->q_out, &a->k, &a->k_out};
@@ -217,7 +230,7 @@ void unchecked_call(const Args* args, const Call& call) {
 extern "C" {
 
 const char* cope_status_name(cope_status code) {
-  if (code < COPE_OK || code > COPE_INVALID_GGUF) return "unknown";
+  if (code < COPE_OK || code > COPE_INVALID_CACHE) return "unknown";
   return cope::to_string(static_cast<cope::errc>(code));
 }
 
@@ -367,6 +380,33 @@ void cope_apply_rope_unchecked(const cope_spectrum* s, const cope_rope_args* arg
 
 void cope_apply_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args) {
   unchecked_call(args, [&](const cope::rope_args& r) { cope::apply_rope_unchecked(to_cpp(*t), r); });
+}
+
+cope_status cope_apply_qk_norm_rope(const cope_spectrum* s, const cope_rope_args* args, const cope_qk_norm* norm,
+                                    cope_error* err) {
+  const char* where = "cope_apply_qk_norm_rope";
+  return checked_call(err, where, args, s, "s", [&](const cope::rope_args& r) -> cope::status {
+    if (norm == nullptr) return null_argument(where, "norm");
+    return cope::try_apply_qk_norm_rope(s->value, r, to_cpp(*norm));
+  });
+}
+
+cope_status cope_apply_qk_norm_rope_table(const cope_table_view* t, const cope_rope_args* args,
+                                          const cope_qk_norm* norm, cope_error* err) {
+  const char* where = "cope_apply_qk_norm_rope_table";
+  return checked_call(err, where, args, t, "t", [&](const cope::rope_args& r) -> cope::status {
+    if (norm == nullptr) return null_argument(where, "norm");
+    return cope::try_apply_qk_norm_rope(to_cpp(*t), r, to_cpp(*norm));
+  });
+}
+
+void cope_apply_qk_norm_rope_unchecked(const cope_spectrum* s, const cope_rope_args* args, const cope_qk_norm* norm) {
+  unchecked_call(args, [&](const cope::rope_args& r) { cope::apply_qk_norm_rope_unchecked(s->value, r, to_cpp(*norm)); });
+}
+
+void cope_apply_qk_norm_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args,
+                                             const cope_qk_norm* norm) {
+  unchecked_call(args, [&](const cope::rope_args& r) { cope::apply_qk_norm_rope_unchecked(to_cpp(*t), r, to_cpp(*norm)); });
 }
 
 cope_status cope_shift_keys(const cope_spectrum* s, const cope_shift_args* args, cope_error* err) {

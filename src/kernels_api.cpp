@@ -4,6 +4,8 @@
 #include "cope/apply.hpp"
 #include "cope/detail/cpu_features.hpp"
 #include "cope/detail/kernels_api_inl.hpp"
+#include "cope/fused.hpp"
+#include "cope/detail/fused_api_inl.hpp"
 #include "kernel_sets.hpp"
 
 #include <cstdlib>

@@ -7,6 +7,6 @@
 
 namespace cope::detail {
 kernel_set kernels_avx2() noexcept {
-  return {"kernels:avx2", &isa_avx2::run, &isa_avx2::fill_table_rows};
+  return {"kernels:avx2", &isa_avx2::run, &isa_avx2::fill_table_rows, &isa_avx2::run_fused};
 }
 }  // namespace cope::detail

@@ -7,6 +7,6 @@
 
 namespace cope::detail {
 kernel_set kernels_avx512() noexcept {
-  return {"kernels:avx512", &isa_avx512::run, &isa_avx512::fill_table_rows};
+  return {"kernels:avx512", &isa_avx512::run, &isa_avx512::fill_table_rows, &isa_avx512::run_fused};
 }
 }  // namespace cope::detail

@@ -7,6 +7,6 @@
 
 namespace cope::detail {
 kernel_set kernels_avx512bf16() noexcept {
-  return {"kernels:avx512bf16", &isa_avx512bf16::run, &isa_avx512bf16::fill_table_rows};
+  return {"kernels:avx512bf16", &isa_avx512bf16::run, &isa_avx512bf16::fill_table_rows, &isa_avx512bf16::run_fused};
 }
 }  // namespace cope::detail

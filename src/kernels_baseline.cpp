@@ -15,6 +15,6 @@
 
 namespace cope::detail {
 kernel_set kernels_baseline() noexcept {
-  return {COPE_BASELINE_NAME, &COPE_BASELINE::run, &COPE_BASELINE::fill_table_rows};
+  return {COPE_BASELINE_NAME, &COPE_BASELINE::run, &COPE_BASELINE::fill_table_rows, &COPE_BASELINE::run_fused};
 }
 }  // namespace cope::detail

@@ -60,6 +60,8 @@ typedef enum cope_status {
   COPE_INVALID_AXIS_MAP = 17,
   COPE_INVALID_CONFIG = 18, /* a model's config.json (C++ only: cope/hf_config.hpp) */
   COPE_INVALID_GGUF = 19,   /* a GGUF file's bytes or metadata (C++ only: cope/gguf.hpp) */
+  COPE_INVALID_NORM = 20,   /* a fused QK-norm: kind, eps, weights */
+  COPE_INVALID_CACHE = 21,  /* a KV cache: page size, slots, overlaps */
   COPE_STATUS_FORCE_INT32 = INT32_MIN /* not a status (see above) */
 } cope_status;
 
@@ -252,6 +254,49 @@ COPE_C_API cope_status cope_apply_rope_table(const cope_table_view* t, const cop
 /* Unchecked (opt-in): the caller guarantees what the checked forms would have checked. */
 COPE_C_API void cope_apply_rope_unchecked(const cope_spectrum* s, const cope_rope_args* args);
 COPE_C_API void cope_apply_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args);
+
+/* ---- QK-RMSNorm + RoPE (cope/fused.hpp) --------------------------------------------------------- */
+
+/* The model's norm (r = 1 / sqrt(mean(x^2) + eps), store() rounding to the storage type):
+   WEIGHT_AFTER_CAST store(w * store(x * r)) (Qwen3), WEIGHT store((x * r) * w) (Gemma 4, OLMo-2),
+   ONE_PLUS_WEIGHT store((x * r) * (1 + w)) (Gemma 2/3, Qwen3.5), UNIT store(x * r) (Llama 4). */
+typedef enum cope_qk_norm_kind {
+  COPE_NORM_NONE = 0,
+  COPE_NORM_WEIGHT_AFTER_CAST = 1,
+  COPE_NORM_WEIGHT = 2,
+  COPE_NORM_ONE_PLUS_WEIGHT = 3,
+  COPE_NORM_UNIT = 4,
+  COPE_QK_NORM_KIND_FORCE_INT32 = INT32_MIN
+} cope_qk_norm_kind;
+typedef enum cope_qk_norm_span {
+  COPE_NORM_SPAN_HEAD = 0,  /* one r per head row (weights: head_dim values) */
+  COPE_NORM_SPAN_TOKEN = 1, /* one r per token over all its heads (weights: heads * head_dim; OLMo-2) */
+  COPE_QK_NORM_SPAN_FORCE_INT32 = INT32_MIN
+} cope_qk_norm_span;
+typedef enum cope_qk_norm_order {
+  COPE_NORM_BEFORE_ROPE = 0,
+  COPE_NORM_AFTER_ROPE = 1, /* Llama 4 */
+  COPE_QK_NORM_ORDER_FORCE_INT32 = INT32_MIN
+} cope_qk_norm_order;
+
+typedef struct cope_qk_norm {
+  cope_qk_norm_kind kind;
+  float eps;
+  const float* q_weight; /* float32 weights; NULL for COPE_NORM_UNIT */
+  const float* k_weight;
+  cope_qk_norm_span span;
+  cope_qk_norm_order order;
+} cope_qk_norm;
+
+/* q and k normalized and rotated in one pass: cope_apply_rope's args, and the norm. */
+COPE_C_API cope_status cope_apply_qk_norm_rope(const cope_spectrum* s, const cope_rope_args* args,
+                                               const cope_qk_norm* norm, cope_error* err);
+COPE_C_API cope_status cope_apply_qk_norm_rope_table(const cope_table_view* t, const cope_rope_args* args,
+                                                     const cope_qk_norm* norm, cope_error* err);
+COPE_C_API void cope_apply_qk_norm_rope_unchecked(const cope_spectrum* s, const cope_rope_args* args,
+                                                  const cope_qk_norm* norm);
+COPE_C_API void cope_apply_qk_norm_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args,
+                                                        const cope_qk_norm* norm);
 
 /* ---- shifting cached keys ------------------------------------------------------------------ */
 

@@ -41,6 +41,8 @@ enum class errc {
   invalid_axis_map,      // a multi-axis map: sections that do not add up, an axis beyond the positions' streams
   invalid_config,        // a model config (config.json): a missing or mistyped key, a RoPE key not understood
   invalid_gguf,          // a GGUF file: truncated, wrong magic / version, counts beyond the file, wrong value types
+  invalid_norm,          // a fused QK-norm: unknown kind, eps negative or not finite, a weight missing or not expected
+  invalid_cache,         // a KV cache: page size, slots beyond the cache or repeated, a cache overlapping q, k or v
 };
 
 inline const char* to_string(errc code) noexcept {
@@ -65,6 +67,8 @@ inline const char* to_string(errc code) noexcept {
     case errc::invalid_axis_map: return "invalid_axis_map";
     case errc::invalid_config: return "invalid_config";
     case errc::invalid_gguf: return "invalid_gguf";
+    case errc::invalid_norm: return "invalid_norm";
+    case errc::invalid_cache: return "invalid_cache";
   }
   return "unknown";
 }

@@ -10,6 +10,9 @@
 #include <string.h>
 
 double cpp_inv_freq(int clip, float* out);
+void cpp_qk_norm_rope(int kind, int span, int order, int interleaved, int from_table, int form, int type_in,
+                      int type_out, const void* q, void* q_out, const void* k, void* k_out, const float* q_weight,
+                      const float* k_weight);
 void cpp_rotate(int clip, int interleaved, int inverse, int from_table, int form, int type_in, int type_out,
                 const void* q, void* q_out, const void* k, void* k_out);
 void cpp_shift(int clip, int interleaved, int from_table, int type, void* k, const int64_t* deltas);
@@ -174,7 +177,7 @@ static void test_errors(void) {
     cope_spectrum_destroy(q);
     CHECK(strcmp(cope_status_name(COPE_INVALID_CONFIG), "invalid_config") == 0);
     CHECK(strcmp(cope_status_name(COPE_INVALID_GGUF), "invalid_gguf") == 0);
-    CHECK(strcmp(cope_status_name((cope_status)20), "unknown") == 0);
+    CHECK(strcmp(cope_status_name((cope_status)22), "unknown") == 0);
   }
   p.rope_type = "linear";
   p.factor = NAN; /* absent: linear requires it */
@@ -283,6 +286,117 @@ static void test_apply(void) {
   }
   printf("apply: %d of %d calls identical to the C++ API\n", same, calls);
   CHECK(calls > 1000 && same == calls);
+}
+
+/* QK-norm + RoPE: each norm kind, span and order, storage pair, layout and angle source, 1-D and multi-axis
+   positions, in and out of place — byte for byte the C++ call's; checked equal to unchecked; bad norms. */
+static void test_qk_norm(void) {
+  static unsigned char q[Q_SIZE * 4], k[K_SIZE * 4], q_c[Q_SIZE * 4], k_c[K_SIZE * 4], q_cpp[Q_SIZE * 4], k_cpp[K_SIZE * 4];
+  static float q_weight[Q_HEADS * HEAD_DIM], k_weight[K_HEADS * HEAD_DIM];
+  const int pairs_of_types[5][2] = {{COPE_F32, COPE_F32}, {COPE_F16, COPE_F16}, {COPE_BF16, COPE_BF16},
+                                    {COPE_F32, COPE_F16}, {COPE_F32, COPE_BF16}};
+  /* kind, span, order */
+  const int norms[6][3] = {{COPE_NORM_WEIGHT_AFTER_CAST, COPE_NORM_SPAN_HEAD, COPE_NORM_BEFORE_ROPE},
+                           {COPE_NORM_WEIGHT, COPE_NORM_SPAN_HEAD, COPE_NORM_BEFORE_ROPE},
+                           {COPE_NORM_ONE_PLUS_WEIGHT, COPE_NORM_SPAN_HEAD, COPE_NORM_BEFORE_ROPE},
+                           {COPE_NORM_WEIGHT, COPE_NORM_SPAN_TOKEN, COPE_NORM_BEFORE_ROPE},
+                           {COPE_NORM_UNIT, COPE_NORM_SPAN_HEAD, COPE_NORM_AFTER_ROPE},
+                           {COPE_NORM_UNIT, COPE_NORM_SPAN_TOKEN, COPE_NORM_BEFORE_ROPE}};
+  const int forms[3] = {0, 2, 7};
+  int n, t, layout, from_table, f, in_place, calls = 0, same = 0;
+  size_t i, map_pairs = 0;
+  uint8_t map[64];
+  const int sections[3] = {16, 24, 24};
+  cope_error err;
+  cope_spectrum* s = test_spectrum(0);
+  cope_table* table = NULL;
+  cope_table_view tv;
+  CHECK(cope_table_create(s, 1 << 17, &table, &err) == COPE_OK);
+  tv = cope_table_get_view(table);
+  CHECK(cope_axis_map(COPE_AXES_SECTIONED, sections, 3, map, 64, &map_pairs, &err) == COPE_OK);
+  for (i = 0; i < Q_HEADS * HEAD_DIM; ++i) q_weight[i] = 0.5f + (float)(i % 13) / 13.0f;
+  for (i = 0; i < K_HEADS * HEAD_DIM; ++i) k_weight[i] = 1.5f - (float)(i % 11) / 11.0f;
+  for (n = 0; n < 6; ++n)
+    for (t = 0; t < 5; ++t)
+      for (layout = 0; layout < 2; ++layout)
+        for (from_table = 0; from_table < 2; ++from_table)
+          for (f = 0; f < 3; ++f)
+            for (in_place = 0; in_place < 2; ++in_place) {
+              const int tin = pairs_of_types[t][0], tout = pairs_of_types[t][1], form = forms[f];
+              const int weighted = norms[n][0] != COPE_NORM_UNIT;
+              cope_rope_args a;
+              cope_qk_norm norm;
+              if (from_table && form == 2) continue; /* positions beyond the table */
+              if (in_place && tin != tout) continue;
+              fill(q, tin, Q_SIZE, (unsigned)(calls * 2 + 5));
+              fill(k, tin, K_SIZE, (unsigned)(calls * 2 + 6));
+              memcpy(q_c, q, sizeof q);
+              memcpy(k_c, k, sizeof k);
+              memcpy(q_cpp, q, sizeof q);
+              memcpy(k_cpp, k, sizeof k);
+              memset(&a, 0, sizeof a);
+              a.q_out = cope_make_view(q_c, (cope_dtype)tout, TOKENS, Q_HEADS, HEAD_DIM);
+              a.k_out = cope_make_view(k_c, (cope_dtype)tout, TOKENS, K_HEADS, HEAD_DIM);
+              a.q = in_place ? a.q_out : cope_make_view(q, (cope_dtype)tin, TOKENS, Q_HEADS, HEAD_DIM);
+              a.k = in_place ? a.k_out : cope_make_view(k, (cope_dtype)tin, TOKENS, K_HEADS, HEAD_DIM);
+              a.positions = positions_of(form);
+              a.layout = (cope_layout)layout;
+              if (form >= 7) {
+                a.pair_axes = map;
+                a.pair_axes_count = map_pairs;
+              }
+              norm.kind = (cope_qk_norm_kind)norms[n][0];
+              norm.span = (cope_qk_norm_span)norms[n][1];
+              norm.order = (cope_qk_norm_order)norms[n][2];
+              norm.eps = 1e-6f;
+              norm.q_weight = weighted ? q_weight : NULL;
+              norm.k_weight = weighted ? k_weight : NULL;
+              if (from_table)
+                CHECK(cope_apply_qk_norm_rope_table(&tv, &a, &norm, &err) == COPE_OK);
+              else
+                CHECK(cope_apply_qk_norm_rope(s, &a, &norm, &err) == COPE_OK);
+              cpp_qk_norm_rope(norms[n][0], norms[n][1], norms[n][2], layout, from_table, form, tin, tout,
+                               in_place ? q_cpp : q, q_cpp, in_place ? k_cpp : k, k_cpp, norm.q_weight, norm.k_weight);
+              ++calls;
+              if (memcmp(q_c, q_cpp, Q_SIZE * size_of(tout)) == 0 && memcmp(k_c, k_cpp, K_SIZE * size_of(tout)) == 0 &&
+                  memcmp(q_c, q, Q_SIZE * size_of(tout)) != 0)
+                ++same;
+              else
+                printf("differs: norm %d types %d -> %d layout %d table %d positions %d in place %d\n", n, tin, tout, layout,
+                       from_table, form, in_place);
+              if (in_place && from_table && f == 0) { /* unchecked: the same bytes */
+                memcpy(q_cpp, q, sizeof q);
+                memcpy(k_cpp, k, sizeof k);
+                a.q = a.q_out = cope_make_view(q_cpp, (cope_dtype)tout, TOKENS, Q_HEADS, HEAD_DIM);
+                a.k = a.k_out = cope_make_view(k_cpp, (cope_dtype)tout, TOKENS, K_HEADS, HEAD_DIM);
+                cope_apply_qk_norm_rope_table_unchecked(&tv, &a, &norm);
+                CHECK(memcmp(q_cpp, q_c, Q_SIZE * size_of(tout)) == 0 && memcmp(k_cpp, k_c, K_SIZE * size_of(tout)) == 0);
+              }
+            }
+  printf("qk_norm: %d of %d calls identical to the C++ API\n", same, calls);
+  CHECK(calls > 400 && same == calls);
+  { /* errors: nothing written */
+    cope_rope_args a;
+    cope_qk_norm norm;
+    memset(&a, 0, sizeof a);
+    fill(q, COPE_F32, Q_SIZE, 99);
+    memcpy(q_c, q, Q_SIZE * 4);
+    a.q = a.q_out = cope_make_view(q_c, COPE_F32, TOKENS, Q_HEADS, HEAD_DIM);
+    a.positions = positions_of(0);
+    CHECK(cope_apply_qk_norm_rope(s, &a, NULL, &err) == COPE_NULL_DATA && strstr(err.message, "norm") != NULL);
+    memset(&norm, 0, sizeof norm);
+    norm.kind = (cope_qk_norm_kind)7;
+    CHECK(cope_apply_qk_norm_rope(s, &a, &norm, &err) == COPE_INVALID_NORM &&
+          strstr(err.message, "norm.kind (7) is not a qk_norm_kind") != NULL);
+    norm.kind = COPE_NORM_WEIGHT;
+    CHECK(cope_apply_qk_norm_rope_table(&tv, &a, &norm, &err) == COPE_INVALID_NORM &&
+          strstr(err.message, "norm.q_weight is null") != NULL);
+    CHECK(memcmp(q_c, q, Q_SIZE * 4) == 0);
+    CHECK(strcmp(cope_status_name(COPE_INVALID_NORM), "invalid_norm") == 0);
+    CHECK(strcmp(cope_status_name(COPE_INVALID_CACHE), "invalid_cache") == 0);
+  }
+  cope_table_destroy(table);
+  cope_spectrum_destroy(s);
 }
 
 static void test_multi_axis_errors(void) {
@@ -405,6 +519,7 @@ int main(void) {
   test_errors();
   test_apply();
   test_unchecked();
+  test_qk_norm();
   test_multi_axis_errors();
   test_shift();
   test_tables();

@@ -1,6 +1,7 @@
 // The C++ side of the C API test (c_api_test.c): the same spectra and calls made with the C++ API on
 // cope::kernels, built from plain arguments (not from the C structs), for a byte-for-byte comparison.
 #include "cope/cope.hpp"
+#include "cope/fused.hpp"
 
 #include <cstdint>
 #include <vector>
@@ -94,6 +95,29 @@ void cpp_shift(int clip, int interleaved, int from_table, int type, void* k, con
     cope::shift_keys(test_table(clip).view(), a);
   else
     cope::shift_keys(s, a);
+}
+
+// cpp_rotate's call with a QK-norm (clip 0): the kinds, spans and orders as cope.h numbers them.
+void cpp_qk_norm_rope(int kind, int span, int order, int interleaved, int from_table, int form, int type_in,
+                      int type_out, const void* q, void* q_out, const void* k, void* k_out, const float* q_weight,
+                      const float* k_weight) {
+  const cope::spectrum s = test_spectrum(0);
+  const std::size_t tokens = 6;
+  auto view = [&](const void* data, int type, std::size_t heads) {
+    return cope::tensor_view{const_cast<void*>(data), dtype_of(type), tokens, heads, 128,
+                             static_cast<std::ptrdiff_t>(heads * 128), 128, tokens * heads * 128};
+  };
+  cope::rope_args a = cope::rope_args::out_of_place(view(q, type_in, 4), view(q_out, type_out, 4), view(k, type_in, 2),
+                                                    view(k_out, type_out, 2), test_positions(form),
+                                                    interleaved ? cope::layout::interleaved : cope::layout::rotate_half);
+  const cope::axis_map map = cope::axis_map::sectioned({16, 24, 24});
+  if (form >= 7) a.pair_axes = &map;
+  const cope::qk_norm norm{static_cast<cope::qk_norm_kind>(kind), 1e-6f, q_weight, k_weight,
+                           static_cast<cope::qk_norm_span>(span), static_cast<cope::qk_norm_order>(order)};
+  if (from_table)
+    cope::apply_qk_norm_rope(test_table(0).view(), a, norm);
+  else
+    cope::apply_qk_norm_rope(s, a, norm);
 }
 
 // Table rows first .. first + count - 1 of the test spectrum, contiguous.

@@ -51,7 +51,14 @@ struct fv : ::cope::detail::vector_defaults {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08)));
   }
   static type set1(float x) noexcept { return _mm256_set1_ps(x); }
+  static type add(type a, type b) noexcept { return _mm256_add_ps(a, b); }
   static type mul(type a, type b) noexcept { return _mm256_mul_ps(a, b); }
+  // The lanes' sum: halves added (128, 64, 32 bits apart).
+  static float sum(type v) noexcept {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+  }
   static type fmadd(type a, type b, type c) noexcept { return _mm256_fmadd_ps(a, b, c); }
   static type fmsub(type a, type b, type c) noexcept { return _mm256_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm256_permute_ps(a, 0xB1); }

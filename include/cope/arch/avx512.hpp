@@ -79,7 +79,14 @@ struct fv2 : ::cope::detail::vector_defaults {
                         _mm512_maskz_cvtepi32_epi16(all16, _mm512_maskz_srli_epi32(all16, rounded(v), 16)));
   }
   static type set1(float x) noexcept { return _mm512_set1_ps(x); }
+  static type add(type a, type b) noexcept { return _mm512_add_ps(a, b); }
   static type mul(type a, type b) noexcept { return _mm512_mul_ps(a, b); }
+  // The halves added, then fv's sum (the zero-masking extract: see all8 above).
+  static float sum(type v) noexcept {
+    const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(all8, _mm512_castps_pd(v), 0));
+    const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(all8, _mm512_castps_pd(v), 1));
+    return fv::sum(_mm256_add_ps(lo, hi));
+  }
   static type fmadd(type a, type b, type c) noexcept { return _mm512_fmadd_ps(a, b, c); }
   static type fmsub(type a, type b, type c) noexcept { return _mm512_fmsub_ps(a, b, c); }
   static type swap_pairs(type a) noexcept { return _mm512_maskz_permute_ps(all16, a, 0xB1); }

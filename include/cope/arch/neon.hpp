@@ -44,7 +44,9 @@ struct fv : ::cope::detail::vector_defaults {
     vst1_u16(reinterpret_cast<std::uint16_t*>(p), vshrn_n_u32(r, 16));
   }
   static type set1(float x) noexcept { return vdupq_n_f32(x); }
+  static type add(type a, type b) noexcept { return vaddq_f32(a, b); }
   static type mul(type a, type b) noexcept { return vmulq_f32(a, b); }
+  static float sum(type v) noexcept { return vaddvq_f32(v); }
   static type fmadd(type a, type b, type c) noexcept { return vfmaq_f32(c, a, b); }
   static type fmsub(type a, type b, type c) noexcept { return vnegq_f32(vfmsq_f32(c, a, b)); }
   static type swap_pairs(type a) noexcept { return vrev64q_f32(a); }

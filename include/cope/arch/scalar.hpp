@@ -34,7 +34,9 @@ struct fv : ::cope::detail::vector_defaults {
   template <class T>
   static void store(T* p, type v) noexcept { store_scalar(p, v); }
   static type set1(float x) noexcept { return x; }
+  static type add(type a, type b) noexcept { return a + b; }
   static type mul(type a, type b) noexcept { return a * b; }
+  static float sum(type v) noexcept { return v; }
   static type fmadd(type a, type b, type c) noexcept { return a * b + c; }
   static type fmsub(type a, type b, type c) noexcept { return a * b - c; }
   static type swap_pairs(type a) noexcept { return a; }  // never called: one lane holds no pair

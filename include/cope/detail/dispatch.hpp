@@ -37,10 +37,10 @@ inline namespace COPE_API_NAMESPACE {
 #if COPE_SELECTED_ISA == COPE_ISA_DISPATCH
 inline kernel_set select_kernels() noexcept {
   const x86_features f = detect_x86_features();
-  if (f.avx512_bf16) return {"dispatch:avx512bf16", &isa_avx512bf16::run, &isa_avx512bf16::fill_table_rows};
-  if (f.avx512) return {"dispatch:avx512", &isa_avx512::run, &isa_avx512::fill_table_rows};
-  if (f.avx2_fma_f16c) return {"dispatch:avx2", &isa_avx2::run, &isa_avx2::fill_table_rows};
-  return {"dispatch:scalar", &isa_scalar::run, &isa_scalar::fill_table_rows};
+  if (f.avx512_bf16) return {"dispatch:avx512bf16", &isa_avx512bf16::run, &isa_avx512bf16::fill_table_rows, nullptr};
+  if (f.avx512) return {"dispatch:avx512", &isa_avx512::run, &isa_avx512::fill_table_rows, nullptr};
+  if (f.avx2_fma_f16c) return {"dispatch:avx2", &isa_avx2::run, &isa_avx2::fill_table_rows, nullptr};
+  return {"dispatch:scalar", &isa_scalar::run, &isa_scalar::fill_table_rows, nullptr};
 }
 inline const kernel_set& kernels() noexcept {
   static const kernel_set chosen = select_kernels();  // once per process
@@ -48,7 +48,7 @@ inline const kernel_set& kernels() noexcept {
 }
 #else
 inline const kernel_set& kernels() noexcept {
-  static const kernel_set chosen{COPE_KERNELS::isa_name(), &COPE_KERNELS::run, &COPE_KERNELS::fill_table_rows};
+  static const kernel_set chosen{COPE_KERNELS::isa_name(), &COPE_KERNELS::run, &COPE_KERNELS::fill_table_rows, nullptr};
   return chosen;
 }
 #endif

@@ -6,6 +6,7 @@
 #include "../dtype.hpp"
 #include "../positions.hpp"
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
@@ -45,6 +46,25 @@ struct head_job {
   std::ptrdiff_t out_head_stride = 0;
 };
 
+// QK-RMSNorm fused with the rotation (fused.hpp): r = 1 / sqrt(mean(x^2) + eps) per head row (or per
+// token, over all its heads), then the kind's float32 sequence, rounded as the reference rounds it.
+enum class norm_kind : std::uint8_t {
+  none,
+  weight_after_cast,  // store(w * store(x * r))
+  weight,             // store((x * r) * w)
+  one_plus_weight,    // store((x * r) * (1 + w))
+  unit,               // store(x * r)
+};
+struct norm_job {
+  norm_kind kind = norm_kind::none;
+  bool span_token = false;  // one r over all heads of a token (weights: heads * head_dim)
+  bool after_rope = false;  // rotate, round to the storage type, then normalize (Llama 4)
+  bool only = false;        // the norm alone, no rotation (apply_qk_norm)
+  float eps = 0.0f;
+  const float* q_weight = nullptr;
+  const float* k_weight = nullptr;
+};
+
 struct rope_job {
   // Angle source: a table (rows of cos then sin, attention factor folded in) or the spectrum.
   const float* table = nullptr;
@@ -64,6 +84,8 @@ struct rope_job {
   const std::uint8_t* pair_axis = nullptr;
   std::size_t rotary_offset = 0;
   std::size_t token_begin = 0, token_end = 0;
+  // Fused operations (run_fused only).
+  norm_job norm;
 };
 
 // One ISA's kernels, as the checked layer calls them.
@@ -72,6 +94,9 @@ struct kernel_set {
   void (*run)(const rope_job&) noexcept;
   void (*fill_table_rows)(const float* inv_freq, std::size_t pairs, double scale, std::int64_t first,
                           std::int64_t count, float* out, std::ptrdiff_t row_stride) noexcept;
+  // The fused operations (fused.hpp). Null in a header-only unit's set, whose fused entry points take
+  // the ISA's run_fused directly (so units that never call them never compile them).
+  void (*run_fused)(const rope_job&) noexcept = nullptr;
 };
 
 }  // namespace cope::detail

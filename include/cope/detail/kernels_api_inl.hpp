@@ -55,7 +55,8 @@ inline rope_job spectrum_job(const spectrum& s) noexcept {
   return job;
 }
 
-inline void run_apply(rope_job job, const rope_args& a) noexcept {
+// An apply call's job; false where its token range is empty (nothing to address).
+inline bool prepare_apply(rope_job& job, const rope_args& a) noexcept {
   job.pos = a.pos;
   job.interleaved = a.pairing == layout::interleaved;
   job.inverse = a.dir == direction::inverse;
@@ -63,10 +64,14 @@ inline void run_apply(rope_job job, const rope_args& a) noexcept {
   job.pair_axis = a.pair_axes != nullptr ? a.pair_axes->data() : nullptr;
   job.token_begin = a.token_begin;
   job.token_end = a.token_end == all_tokens ? a.q.tokens : a.token_end;
-  if (job.token_begin >= job.token_end) return;  // an empty batch or range: nothing to address
+  if (job.token_begin >= job.token_end) return false;  // an empty batch or range: nothing to address
   job.q = head_job_of(a.q, a.q_out);
   if (a.k.data != nullptr) job.k = head_job_of(a.k, a.k_out);
-  kernels().run(job);
+  return true;
+}
+
+inline void run_apply(rope_job job, const rope_args& a) noexcept {
+  if (prepare_apply(job, a)) kernels().run(job);
 }
 
 inline void run_shift(rope_job job, const shift_args& a) noexcept {

@@ -5,7 +5,8 @@
 // optional capabilities, off by default) and the operations checked at the end of this file, one static_assert each.
 //
 //   struct fv   float vector: width; type; registers (how many the compiler can allocate); load/store
-//               for float, float16, bfloat16 (converting); set1, mul, fmadd(a, b, c) = a*b + c,
+//               for float, float16, bfloat16 (converting); set1, add, mul, fmadd(a, b, c) = a*b + c,
+//               sum(v) (the lanes' sum, in the ISA's own order),
 //               fmsub(a, b, c) = a*b - c, swap_pairs; where pair_shuffles is true, deinterleave,
 //               interleave and load_in_pair_order (the split of interleaved pairs).
 //   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out) and for float32
@@ -826,16 +827,18 @@ inline void gather_table_rows(const rope_job& job, const axis_plan& plan, const 
   }
 }
 
-inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
+// The largest block of tokens whose rows for_each_block can hold: 2n floats per token.
+inline std::size_t max_block(std::size_t pairs) noexcept {
+  return pairs == 0 || 2 * max_pairs / pairs >= token_block ? token_block : 2 * max_pairs / pairs;
+}
+
+// The tokens [token_begin, token_end) in blocks of at most `block` (<= max_block(pairs)): each token's
+// angle rows (read from the table, or computed here: on the fly, or the inverse's rescaled table rows),
+// then consume(rows).
+template <class Consume>
+inline void for_each_block(const rope_job& job, std::size_t block, Consume&& consume) noexcept {
   const std::size_t n = job.pairs;
-  // Rows computed here (on the fly, or the inverse's rescaled table rows) for a whole block: cos then
-  // sin, 2n floats per token, so a block holds at most 2 * max_pairs / n tokens.
   alignas(64) float computed[4 * max_pairs], cc[2 * max_pairs], ss[2 * max_pairs];
-  std::size_t block = n == 0 || 2 * max_pairs / n >= token_block ? token_block : 2 * max_pairs / n;
-  // With k in the call, each token's q rows and k rows are rotated one after the other: in blocks of 16
-  // the one call measured 0.999 of two separate calls at 16384 tokens (GQA 32 + 8 heads), token by token
-  // 1.01 (and 1.03-1.06 before blocks).
-  if (job.k.heads != 0) block = 1;
   token_rows rows;
   rows.cc = cc;
   rows.ss = ss;
@@ -904,21 +907,239 @@ inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
         sincos_row(job.inv_freq, n, p, angle_cos, angle_sin, c_buf, s_buf);
       }
     }
+    consume(rows);
+  }
+}
+
+inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
+  // With k in the call, each token's q rows and k rows are rotated one after the other: in blocks of 16
+  // the one call measured 0.999 of two separate calls at 16384 tokens (GQA 32 + 8 heads), token by token
+  // 1.01 (and 1.03-1.06 before blocks).
+  const std::size_t block = job.k.heads != 0 ? 1 : max_block(job.pairs);
+  for_each_block(job, block, [&](token_rows& rows) {
     rows.then = job.k.heads != 0 ? &job.k : nullptr;
     rows.then_step = 0;
-    q_fn(job.q, rows, n, job.rotary_offset);
+    q_fn(job.q, rows, job.pairs, job.rotary_offset);
     if (job.k.heads != 0) {
       rows.then = &job.q;
       rows.then_step = 1;
-      k_fn(job.k, rows, n, job.rotary_offset);
+      k_fn(job.k, rows, job.pairs, job.rotary_offset);
     }
-  }
+  });
 }
 
 // The kernels' entry point: every token in [token_begin, token_end) of q and k.
 inline void run(const rope_job& job) noexcept {
   run(job, select_heads(job.q.in_type, job.q.out_type, job.interleaved),
       select_heads(job.k.in_type, job.k.out_type, job.interleaved));
+}
+
+// ---- fused operations (design §10; fused.hpp) ---------------------------------------------------
+//
+// One pass over each token's rows: they are read once into a scratch row block in L1 (normalized there,
+// or rotated there first), and written once to their destination by the same heads loops as run().
+
+using ::cope::detail::norm_job;
+using ::cope::detail::norm_kind;
+
+// A fused call's scratch: up to this many elements of a token's head rows at a time (16 KB as float32).
+inline constexpr std::size_t fused_scratch_elements = 4096;
+
+// The sum of x[j]^2 over a row, in float32: fused multiply-adds into four vectors of lanes, their sum,
+// then the tail. The order is the ISA's own (the reference's, torch's reduction, is its own too).
+template <class T>
+inline float sum_of_squares(const T* x, std::size_t n) noexcept {
+  using F = typename fv2::type;
+  constexpr std::size_t w = fv2::width;
+  F a0 = fv2::set1(0.0f), a1 = a0, a2 = a0, a3 = a0;
+  std::size_t j = 0;
+  for (; j + 4 * w <= n; j += 4 * w) {
+    const F x0 = fv2::load(x + j), x1 = fv2::load(x + j + w), x2 = fv2::load(x + j + 2 * w), x3 = fv2::load(x + j + 3 * w);
+    a0 = fv2::fmadd(x0, x0, a0);
+    a1 = fv2::fmadd(x1, x1, a1);
+    a2 = fv2::fmadd(x2, x2, a2);
+    a3 = fv2::fmadd(x3, x3, a3);
+  }
+  for (; j + w <= n; j += w) {
+    const F x0 = fv2::load(x + j);
+    a0 = fv2::fmadd(x0, x0, a0);
+  }
+  float sum = fv2::sum(fv2::add(fv2::add(a0, a1), fv2::add(a2, a3)));
+  for (; j < n; ++j) {
+    const float v = load_scalar(x + j);
+    sum += v * v;
+  }
+  return sum;
+}
+
+// r = 1 / sqrt(mean + eps), each step a float32 operation as torch's CPU ops take them: mean = sum / n
+// (torch's CPU mean is a sum divided by the count), rsqrt = 1 / sqrt.
+inline float rms_scale(float sum, std::size_t n, float eps) noexcept {
+  const float mean = sum / static_cast<float>(n);
+  return 1.0f / std::sqrt(mean + eps);
+}
+
+// A row normalized with r by the kind's float32 sequence: y = x * r, then the weight (the row's own
+// values w), the product rounded to Tdst on the store. weight_after_cast first rounds x * r to Tsrc, the
+// storage type, as its reference does (hidden_states.to(input_dtype)).
+template <norm_kind K, class Tsrc, class Tdst>
+inline void normalize_row(const Tsrc* src, Tdst* dst, std::size_t n, float r, const float* w) noexcept {
+  using F = typename fv2::type;
+  constexpr std::size_t width = fv2::width;
+  const F rv = fv2::set1(r), one = fv2::set1(1.0f);
+  Tsrc rounded[width];
+  std::size_t j = 0;
+  for (; j + width <= n; j += width) {
+    F y = fv2::mul(fv2::load(src + j), rv);
+    if constexpr (K == norm_kind::weight_after_cast) {
+      fv2::store(rounded, y);
+      y = fv2::mul(fv2::load(w + j), fv2::load(rounded));
+    } else if constexpr (K == norm_kind::weight) {
+      y = fv2::mul(y, fv2::load(w + j));
+    } else if constexpr (K == norm_kind::one_plus_weight) {
+      y = fv2::mul(y, fv2::add(one, fv2::load(w + j)));
+    }
+    fv2::store(dst + j, y);
+  }
+  for (; j < n; ++j) {
+    float y = load_scalar(src + j) * r;
+    if constexpr (K == norm_kind::weight_after_cast) {
+      store_scalar(rounded, y);
+      y = w[j] * load_scalar(rounded);
+    } else if constexpr (K == norm_kind::weight) {
+      y = y * w[j];
+    } else if constexpr (K == norm_kind::one_plus_weight) {
+      y = y * (1.0f + w[j]);
+    }
+    store_scalar(dst + j, y);
+  }
+}
+
+template <class Tsrc, class Tdst>
+inline void normalize_row(norm_kind kind, const Tsrc* src, Tdst* dst, std::size_t n, float r, const float* w) noexcept {
+  switch (kind) {
+    case norm_kind::weight_after_cast: return normalize_row<norm_kind::weight_after_cast>(src, dst, n, r, w);
+    case norm_kind::weight: return normalize_row<norm_kind::weight>(src, dst, n, r, w);
+    case norm_kind::one_plus_weight: return normalize_row<norm_kind::one_plus_weight>(src, dst, n, r, w);
+    default: return normalize_row<norm_kind::unit>(src, dst, n, r, w);
+  }
+}
+
+// One side (q or k) of a token in a fused call: `side` addresses the token's rows (in: head 0 of the
+// input, out: head 0 of the destination; token strides unused), rows holds its one angle row. rope
+// rotates (Tin -> Tout), rope_in (Tin -> Tin) rotates into the scratch.
+struct fused_side {
+  head_job rows;
+  const float* weight;  // head_dim values, or heads * head_dim with a norm over the token
+  heads_fn rope;
+  heads_fn rope_in;
+};
+
+using fused_heads_fn = void (*)(const rope_job& job, const fused_side& side, const token_rows& rows, void* scratch) noexcept;
+
+template <class Tin, class Tout>
+inline void fused_heads(const rope_job& job, const fused_side& side, const token_rows& rows, void* scratch_bytes) noexcept {
+  const norm_job& norm = job.norm;
+  const head_job& h = side.rows;
+  const std::size_t d = h.head_dim, heads = h.heads;
+  const Tin* in = static_cast<const Tin*>(h.in);
+  Tout* out = static_cast<Tout*>(h.out);
+  Tin* scratch = static_cast<Tin*>(scratch_bytes);
+  const std::size_t per_chunk = fused_scratch_elements / d;  // >= 1: the checked layer bounds head_dim
+  float r_token = 0.0f;
+  if (norm.span_token && (norm.only || !norm.after_rope)) {
+    float sum = 0.0f;
+    for (std::size_t i = 0; i < heads; ++i) sum += sum_of_squares(in + static_cast<std::ptrdiff_t>(i) * h.in_head_stride, d);
+    r_token = rms_scale(sum, heads * d, norm.eps);
+  }
+  for (std::size_t h0 = 0; h0 < heads; h0 += per_chunk) {
+    const std::size_t count = heads - h0 < per_chunk ? heads - h0 : per_chunk;
+    const Tin* chunk_in = in + static_cast<std::ptrdiff_t>(h0) * h.in_head_stride;
+    Tout* chunk_out = out + static_cast<std::ptrdiff_t>(h0) * h.out_head_stride;
+    head_job sub = h;
+    sub.heads = count;
+    sub.in_token_stride = sub.out_token_stride = 0;  // rows.first's rows are at in / out themselves
+    const float* weight = norm.span_token ? side.weight + h0 * d : side.weight;
+    if (norm.only) {  // the norm alone: straight to the output
+      for (std::size_t i = 0; i < count; ++i) {
+        const Tin* src = chunk_in + static_cast<std::ptrdiff_t>(i) * h.in_head_stride;
+        const float r = norm.span_token ? r_token : rms_scale(sum_of_squares(src, d), d, norm.eps);
+        normalize_row(norm.kind, src, chunk_out + static_cast<std::ptrdiff_t>(i) * h.out_head_stride, d, r,
+                      norm.span_token ? weight + i * d : weight);
+      }
+    } else if (!norm.after_rope) {
+      for (std::size_t i = 0; i < count; ++i) {
+        const Tin* src = chunk_in + static_cast<std::ptrdiff_t>(i) * h.in_head_stride;
+        const float r = norm.span_token ? r_token : rms_scale(sum_of_squares(src, d), d, norm.eps);
+        normalize_row(norm.kind, src, scratch + i * d, d, r, norm.span_token ? weight + i * d : weight);
+      }
+      sub.in = scratch;
+      sub.in_head_stride = static_cast<std::ptrdiff_t>(d);
+      sub.out = chunk_out;
+      side.rope(sub, rows, job.pairs, job.rotary_offset);
+    } else {
+      // Rotated into the scratch in the input's type (the reference rounds there: type_as), then normalized.
+      sub.in = chunk_in;
+      sub.out = scratch;
+      sub.out_type = sub.in_type;
+      sub.out_head_stride = static_cast<std::ptrdiff_t>(d);
+      side.rope_in(sub, rows, job.pairs, job.rotary_offset);
+      if (norm.span_token) {  // the checked layer keeps such a token's heads within one chunk
+        float sum = 0.0f;
+        for (std::size_t i = 0; i < count; ++i) sum += sum_of_squares(scratch + i * d, d);
+        r_token = rms_scale(sum, heads * d, norm.eps);
+      }
+      for (std::size_t i = 0; i < count; ++i) {
+        const Tin* src = scratch + i * d;
+        const float r = norm.span_token ? r_token : rms_scale(sum_of_squares(src, d), d, norm.eps);
+        normalize_row(norm.kind, src, chunk_out + static_cast<std::ptrdiff_t>(i) * h.out_head_stride, d, r,
+                      norm.span_token ? weight + i * d : weight);
+      }
+    }
+  }
+}
+
+inline fused_heads_fn select_fused_heads(::cope::dtype in, ::cope::dtype out) noexcept {
+  using ::cope::dtype;
+  using ::cope::float16;
+  using ::cope::bfloat16;
+  if (in == dtype::f32 && out == dtype::f32) return &fused_heads<float, float>;
+  if (in == dtype::f16 && out == dtype::f16) return &fused_heads<float16, float16>;
+  if (in == dtype::bf16 && out == dtype::bf16) return &fused_heads<bfloat16, bfloat16>;
+  if (in == dtype::f32 && out == dtype::f16) return &fused_heads<float, float16>;
+  if (in == dtype::f32 && out == dtype::bf16) return &fused_heads<float, bfloat16>;
+  return nullptr;  // rejected by the checked layer
+}
+
+// A side's rows at token t: its input and output head 0, strides kept.
+inline fused_side side_at(const head_job& job, const float* weight, bool interleaved) noexcept {
+  return {job, weight, select_heads(job.in_type, job.out_type, interleaved),
+          select_heads(job.in_type, job.in_type, interleaved)};
+}
+inline head_job rows_at(head_job job, std::size_t token) noexcept {
+  job.in = static_cast<const unsigned char*>(job.in) +
+           static_cast<std::ptrdiff_t>(token) * job.in_token_stride * static_cast<std::ptrdiff_t>(::cope::size_of(job.in_type));
+  job.out = static_cast<unsigned char*>(job.out) +
+            static_cast<std::ptrdiff_t>(token) * job.out_token_stride * static_cast<std::ptrdiff_t>(::cope::size_of(job.out_type));
+  return job;
+}
+
+// The fused operations' entry point: every token in [token_begin, token_end) of q and k, one at a time.
+inline void run_fused(const rope_job& job) noexcept {
+  alignas(64) float scratch[fused_scratch_elements];
+  fused_side q = side_at(job.q, job.norm.q_weight, job.interleaved);
+  fused_side k = side_at(job.k, job.norm.k_weight, job.interleaved);
+  const fused_heads_fn q_fn = select_fused_heads(job.q.in_type, job.q.out_type);
+  const fused_heads_fn k_fn = select_fused_heads(job.k.in_type, job.k.out_type);
+  for_each_block(job, 1, [&](token_rows& rows) {
+    rows.then = nullptr;
+    q.rows = rows_at(job.q, rows.first);
+    q_fn(job, q, rows, scratch);
+    if (job.k.heads != 0) {
+      k.rows = rows_at(job.k, rows.first);
+      k_fn(job, k, rows, scratch);
+    }
+  });
 }
 
 // ---- the contract (detail/vector_contract.hpp), checked once the scalar lane dv1 is complete ----

@@ -46,6 +46,8 @@ template <class V> using store_f16 = decltype(V::store(std::declval<float16*>(),
 template <class V> using store_bf16 = decltype(V::store(std::declval<bfloat16*>(), std::declval<type<V>>()));
 template <class V> using set1 = decltype(V::set1(1.0f));
 template <class V> using mul = decltype(V::mul(std::declval<type<V>>(), std::declval<type<V>>()));
+template <class V> using add_f32 = decltype(V::add(std::declval<type<V>>(), std::declval<type<V>>()));
+template <class V> using sum = decltype(float{V::sum(std::declval<type<V>>())});
 template <class V> using fmadd = decltype(V::fmadd(std::declval<type<V>>(), std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using fmsub = decltype(V::fmsub(std::declval<type<V>>(), std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using swap_pairs = decltype(V::swap_pairs(std::declval<type<V>>()));
@@ -98,6 +100,8 @@ template <class D> using flip_sign_bit1 = decltype(D::flip_sign_bit1(std::declva
   COPE_REQUIRE_VECTOR_OP(V, store_bf16);                                                                   \
   COPE_REQUIRE_VECTOR_OP(V, set1);                                                                         \
   COPE_REQUIRE_VECTOR_OP(V, mul);                                                                          \
+  COPE_REQUIRE_VECTOR_OP(V, add_f32);                                                                      \
+  COPE_REQUIRE_VECTOR_OP(V, sum);                                                                          \
   COPE_REQUIRE_VECTOR_OP(V, fmadd);                                                                        \
   COPE_REQUIRE_VECTOR_OP(V, fmsub);                                                                        \
   COPE_REQUIRE_VECTOR_OP(V, swap_pairs);                                                                   \

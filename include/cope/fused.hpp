@@ -1,0 +1,136 @@
+// cope — fused operations around RoPE (design §10): one pass over q and k where an engine would make two.
+//
+//   cope::apply_qk_norm_rope(table or spectrum, rope_args, qk_norm)
+//       per-head RMSNorm of q and k (Qwen3, Gemma 2/3/4, Qwen3.5, OLMo-2, GLM-4.5, ...) then RoPE, or RoPE
+//       then Llama 4's weightless norm: each row read once and written once.
+//   cope::apply_qk_norm(norm_args, qk_norm)   the same norm alone (no rotation).
+//
+// Everything apply_rope takes works here too: layouts, storage types, strided views, every position form
+// (multi-axis included), tables and on-the-fly angles, in place or out of place, token ranges. Checked
+// (try_), throwing, and unchecked forms, as apply.hpp; cope.h has the C form.
+//
+// The norm's float32 sequence is the model's own (docs/kernels.md cites each source): with x a row
+// read as float32, r = 1 / sqrt(sum(x^2) / n + eps) and store() rounding to the storage type of q or k,
+//   weight_after_cast   y = store(w * store(x * r))      LlamaRMSNorm: Qwen3, GLM-4.5, Qwen2-VL's vision, ...
+//   weight              y = store((x * r) * w)          Gemma 4, OLMo-2 (over all heads: span token)
+//   one_plus_weight     y = store((x * r) * (1 + w))    Gemma 2 / 3, Qwen3-Next, Qwen3.5
+//   unit                y = store(x * r)                Llama 4 (after RoPE), Gemma 4's v_norm
+// then the rotation of y as apply_rope rotates it (after_rope: the rotation first, rounded to the storage
+// type, then the norm). The sum of squares is accumulated in float32 in the kernels' own order, as the
+// reference's torch reduction is in its own.
+#pragma once
+
+#include "apply.hpp"
+
+namespace cope {
+
+enum class qk_norm_kind {
+  none,               // no norm: apply_rope
+  weight_after_cast,  // store(w * store(x * r))
+  weight,             // store((x * r) * w)
+  one_plus_weight,    // store((x * r) * (1 + w))
+  unit,               // store(x * r): no weight
+};
+
+// What one r covers: each head's row (head_dim values), or every head of a token (OLMo-2's q_norm and
+// k_norm span heads * head_dim).
+enum class qk_norm_span { head, token };
+
+// Llama 4 normalizes after RoPE; everyone else before.
+enum class qk_norm_order { before_rope, after_rope };
+
+struct qk_norm {
+  qk_norm_kind kind = qk_norm_kind::none;
+  float eps = 1e-6f;  // as the model's rms_norm_eps, rounded to float32 as torch rounds it
+  // The model's q_norm / k_norm weights as float32 (bf16 / f16 weights convert exactly): head_dim
+  // values, or heads * head_dim with span token. Null for unit; k_weight unused without k.
+  const float* q_weight = nullptr;
+  const float* k_weight = nullptr;
+  qk_norm_span span = qk_norm_span::head;
+  qk_norm_order order = qk_norm_order::before_rope;
+
+  static qk_norm qwen3(const float* q_weight, const float* k_weight, float eps = 1e-6f) {
+    return {qk_norm_kind::weight_after_cast, eps, q_weight, k_weight, qk_norm_span::head, qk_norm_order::before_rope};
+  }
+  static qk_norm gemma3(const float* q_weight, const float* k_weight, float eps = 1e-6f) {
+    return {qk_norm_kind::one_plus_weight, eps, q_weight, k_weight, qk_norm_span::head, qk_norm_order::before_rope};
+  }
+  static qk_norm gemma4(const float* q_weight, const float* k_weight, float eps = 1e-6f) {
+    return {qk_norm_kind::weight, eps, q_weight, k_weight, qk_norm_span::head, qk_norm_order::before_rope};
+  }
+  static qk_norm olmo2(const float* q_weight, const float* k_weight, float eps = 1e-6f) {
+    return {qk_norm_kind::weight, eps, q_weight, k_weight, qk_norm_span::token, qk_norm_order::before_rope};
+  }
+  static qk_norm llama4(float eps = 1e-5f) {
+    return {qk_norm_kind::unit, eps, nullptr, nullptr, qk_norm_span::head, qk_norm_order::after_rope};
+  }
+};
+
+inline const char* to_string(qk_norm_kind k) noexcept {
+  switch (k) {
+    case qk_norm_kind::none: return "none";
+    case qk_norm_kind::weight_after_cast: return "weight_after_cast";
+    case qk_norm_kind::weight: return "weight";
+    case qk_norm_kind::one_plus_weight: return "one_plus_weight";
+    case qk_norm_kind::unit: return "unit";
+  }
+  return "unknown";
+}
+
+// A fused norm reads each head row (all head_dim values) through a scratch of this many elements.
+inline constexpr std::size_t max_fused_head_dim = 4096;
+
+// The norm alone, no rotation: an engine's separate QK-norm pass (the unfused sequence's first half), or
+// Gemma 4's v_norm (unit). norm.order is not used.
+struct norm_args {
+  const_tensor_view q;
+  tensor_view q_out;    // q_out.data == q.data: in place
+  const_tensor_view k;  // k.data == nullptr: q only
+  tensor_view k_out;
+  std::size_t token_begin = 0;
+  std::size_t token_end = all_tokens;
+
+  static norm_args in_place(const tensor_view& q, const tensor_view& k = {}) {
+    norm_args a;
+    a.q = q;
+    a.q_out = q;
+    a.k = k;
+    a.k_out = k;
+    return a;
+  }
+};
+
+inline namespace COPE_API_NAMESPACE {
+
+// q and k normalized, then rotated as apply_rope(table or s, args) rotates (or rotated, then normalized).
+// With norm.kind none this is apply_rope.
+[[nodiscard]] COPE_KERNELS_API status try_apply_qk_norm_rope(const table_view& table, const rope_args& args,
+                                                             const qk_norm& norm);
+[[nodiscard]] COPE_KERNELS_API status try_apply_qk_norm_rope(const spectrum& s, const rope_args& args,
+                                                             const qk_norm& norm);
+COPE_KERNELS_API void apply_qk_norm_rope_unchecked(const table_view& table, const rope_args& args,
+                                                   const qk_norm& norm) noexcept;
+COPE_KERNELS_API void apply_qk_norm_rope_unchecked(const spectrum& s, const rope_args& args,
+                                                   const qk_norm& norm) noexcept;
+
+[[nodiscard]] COPE_KERNELS_API status try_apply_qk_norm(const norm_args& args, const qk_norm& norm);
+COPE_KERNELS_API void apply_qk_norm_unchecked(const norm_args& args, const qk_norm& norm) noexcept;
+
+#if COPE_EXCEPTIONS
+inline void apply_qk_norm(const norm_args& args, const qk_norm& norm) {
+  detail::throw_if_error(try_apply_qk_norm(args, norm));
+}
+inline void apply_qk_norm_rope(const table_view& table, const rope_args& args, const qk_norm& norm) {
+  detail::throw_if_error(try_apply_qk_norm_rope(table, args, norm));
+}
+inline void apply_qk_norm_rope(const spectrum& s, const rope_args& args, const qk_norm& norm) {
+  detail::throw_if_error(try_apply_qk_norm_rope(s, args, norm));
+}
+#endif
+
+}  // namespace COPE_API_NAMESPACE
+}  // namespace cope
+
+#if !COPE_COMPILED_KERNELS
+#include "detail/fused_api_inl.hpp"
+#endif
