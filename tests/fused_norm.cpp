@@ -166,11 +166,22 @@ std::vector<float> random_weights(std::size_t n, std::mt19937& rng) {
 
 }  // namespace
 
+// Two shapes: a partial rotary window inside the row (the scratch path), and the whole row of 128
+// (the register path, where it applies).
+struct shape {
+  std::size_t head_dim;
+  double partial_rotary_factor;
+  std::size_t rotary_offset;
+};
+constexpr shape shapes[] = {{64, 0.75, 8}, {128, 1.0, 0}};
+
 TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for bit") {
+  for (const shape& sh : shapes) {
   std::mt19937 rng(17);
-  const std::size_t tokens = 5, q_heads = 4, k_heads = 2, head_dim = 64;
-  const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e4, 0.75});  // 24 pairs of 32
+  const std::size_t tokens = 5, q_heads = 4, k_heads = 2, head_dim = sh.head_dim;
+  const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e4, sh.partial_rotary_factor});
   const cope::rope_table table = cope::make_table(s, 64);
+  const cope::axis_map map = sh.head_dim == 64 ? cope::axis_map::sectioned({8, 8, 8}) : cope::axis_map::sectioned({16, 24, 24});
   const std::vector<float> qw = random_weights(head_dim, rng), kw = random_weights(head_dim, rng);
   const std::vector<float> qw_token = random_weights(q_heads * head_dim, rng), kw_token = random_weights(k_heads * head_dim, rng);
   // Multiples of 1/8 up to 4 in magnitude: their squares and every partial sum are exact in float32 (and
@@ -179,7 +190,6 @@ TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for
   std::vector<std::int64_t> ids = {7, 0, 63, 12, 5}, zeros(tokens, 0);
   std::vector<std::int32_t> zeros32(3 * tokens, 0);
   std::vector<std::int32_t> axes = {3, 3, 3, 5, 1, 9, 2, 2, 2, 40, 41, 42, 6, 6, 7};  // token-major, 3 axes
-  const cope::axis_map map = cope::axis_map::sectioned({8, 8, 8});
   int checked = 0;
   for (const norm_case& c : norm_cases(qw.data(), kw.data(), qw_token.data(), kw_token.data()))
     for (storage_pair types : storage_pairs)
@@ -202,7 +212,7 @@ TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for
                                                 : cope::positions::multi_axis(at_zero ? zeros32.data() : axes.data(), 3, tokens, 1, 3);
               if (at_zero && form == 0) continue;
               cope::rope_args a = cope::rope_args::out_of_place(q.view(), q_out.view(), k.view(), k_out.view(), pos, pairing);
-              a.rotary_offset = 8;  // window [8, 56): dims outside it are normalized and copied
+              a.rotary_offset = sh.rotary_offset;  // 64: window [8, 56), dims outside it normalized and copied
               if (form == 2) a.pair_axes = &map;
               unfused(s, a, c.norm, q, k, q_want, k_want);
               if (use_table) {
@@ -213,7 +223,7 @@ TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for
               }
               if (in_place) {
                 a = cope::rope_args::in_place(q.view(), k.view(), pos, pairing);
-                a.rotary_offset = 8;
+                a.rotary_offset = sh.rotary_offset;
                 if (form == 2) a.pair_axes = &map;
               }
               const cope::status st = use_table ? cope::try_apply_qk_norm_rope(table.view(), a, c.norm)
@@ -227,6 +237,7 @@ TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for
               ++checked;
             }
   CHECK(checked > 400);
+  }
 }
 
 TEST_CASE("qk-norm + rope: within bounds of the double reference on random rows") {
@@ -343,8 +354,9 @@ TEST_CASE("qk-norm + rope: token ranges, k absent, head_dim not a multiple of th
 }
 
 TEST_CASE("qk-norm alone: the model's float32 sequence, bit for bit") {
+  for (std::size_t head_dim : {std::size_t{96}, std::size_t{128}}) {  // the scratch path, the register path
   std::mt19937 rng(53);
-  const std::size_t tokens = 4, q_heads = 4, k_heads = 2, head_dim = 96;
+  const std::size_t tokens = 4, q_heads = 4, k_heads = 2;
   const std::vector<float> qw = random_weights(head_dim, rng), kw = random_weights(head_dim, rng);
   const std::vector<float> qw_token = random_weights(q_heads * head_dim, rng), kw_token = random_weights(k_heads * head_dim, rng);
   std::uniform_int_distribution<int> eighths(-32, 32);
@@ -370,6 +382,7 @@ TEST_CASE("qk-norm alone: the model's float32 sequence, bit for bit") {
         CHECK(same_bits(in_place ? q : q_out, q_want));
         CHECK(same_bits(in_place ? k : k_out, k_want));
       }
+  }
 }
 
 TEST_CASE("qk-norm + rope: bad input names the parameter and writes nothing") {

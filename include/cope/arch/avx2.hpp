@@ -52,6 +52,8 @@ struct fv : ::cope::detail::vector_defaults {
   }
   static type set1(float x) noexcept { return _mm256_set1_ps(x); }
   static type add(type a, type b) noexcept { return _mm256_add_ps(a, b); }
+  static type div(type a, type b) noexcept { return _mm256_div_ps(a, b); }
+  static type sqrt(type a) noexcept { return _mm256_sqrt_ps(a); }
   static type mul(type a, type b) noexcept { return _mm256_mul_ps(a, b); }
   // The lanes' sum: halves added (128, 64, 32 bits apart).
   static float sum(type v) noexcept {

@@ -80,6 +80,8 @@ struct fv2 : ::cope::detail::vector_defaults {
   }
   static type set1(float x) noexcept { return _mm512_set1_ps(x); }
   static type add(type a, type b) noexcept { return _mm512_add_ps(a, b); }
+  static type div(type a, type b) noexcept { return _mm512_div_ps(a, b); }
+  static type sqrt(type a) noexcept { return _mm512_maskz_sqrt_ps(all16, a); }
   static type mul(type a, type b) noexcept { return _mm512_mul_ps(a, b); }
   // The halves added, then fv's sum (the zero-masking extract: see all8 above).
   static float sum(type v) noexcept {
@@ -103,6 +105,15 @@ struct fv2 : ::cope::detail::vector_defaults {
     cc = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_broadcast_f32x8(all16, _mm256_loadu_ps(c)));
     const __m512 s2 = _mm512_maskz_permutexvar_ps(all16, twice, _mm512_maskz_broadcast_f32x8(all16, _mm256_loadu_ps(s)));
     ss = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(s2), even_sign));
+  }
+
+  // Rounded to float16 / bfloat16 precision without leaving the registers (the fused norm's roundings).
+  static constexpr bool rounds_in_registers = true;
+  static type round_f16(type v) noexcept {
+    return _mm512_maskz_cvtph_ps(all16, _mm512_maskz_cvtps_ph(all16, v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static type round_bf16(type v) noexcept {
+    return _mm512_castsi512_ps(_mm512_and_si512(rounded(v), _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
   }
 
   // bf16 rows split into 32-bit lanes: a vector of 32 bf16 (`raw`) is 16 lanes, each two neighbours

@@ -31,6 +31,12 @@ struct fv2 : ::cope::detail::isa_avx512::fv2 {
   static void store(::cope::bfloat16* p, type v) noexcept {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v)));
   }
+  // bfloat16 precision in registers: vcvtneps2bf16, widened back.
+  static type round_bf16(type v) noexcept {
+    constexpr __mmask16 all = ::cope::detail::isa_avx512::all16;
+    const __m256i narrow = reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v));
+    return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(all, _mm512_maskz_cvtepu16_epi32(all, narrow), 16));
+  }
   // vcvtne2ps2bf16 rounds both vectors at once but packs them (even's 16 results, then odd's); one vpermw
   // puts each back beside its neighbour.
   static raw join(type even, type odd) noexcept {

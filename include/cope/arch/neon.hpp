@@ -45,6 +45,8 @@ struct fv : ::cope::detail::vector_defaults {
   }
   static type set1(float x) noexcept { return vdupq_n_f32(x); }
   static type add(type a, type b) noexcept { return vaddq_f32(a, b); }
+  static type div(type a, type b) noexcept { return vdivq_f32(a, b); }
+  static type sqrt(type a) noexcept { return vsqrtq_f32(a); }
   static type mul(type a, type b) noexcept { return vmulq_f32(a, b); }
   static float sum(type v) noexcept { return vaddvq_f32(v); }
   static type fmadd(type a, type b, type c) noexcept { return vfmaq_f32(c, a, b); }

@@ -35,6 +35,8 @@ struct fv : ::cope::detail::vector_defaults {
   static void store(T* p, type v) noexcept { store_scalar(p, v); }
   static type set1(float x) noexcept { return x; }
   static type add(type a, type b) noexcept { return a + b; }
+  static type div(type a, type b) noexcept { return a / b; }
+  static type sqrt(type a) noexcept { return std::sqrt(a); }
   static type mul(type a, type b) noexcept { return a * b; }
   static float sum(type v) noexcept { return v; }
   static type fmadd(type a, type b, type c) noexcept { return a * b + c; }

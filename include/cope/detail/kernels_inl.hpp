@@ -6,7 +6,7 @@
 //
 //   struct fv   float vector: width; type; registers (how many the compiler can allocate); load/store
 //               for float, float16, bfloat16 (converting); set1, add, mul, fmadd(a, b, c) = a*b + c,
-//               sum(v) (the lanes' sum, in the ISA's own order),
+//               div, sqrt (IEEE, lane by lane), sum(v) (the lanes' sum, in the ISA's own order),
 //               fmsub(a, b, c) = a*b - c, swap_pairs; where pair_shuffles is true, deinterleave,
 //               interleave and load_in_pair_order (the split of interleaved pairs).
 //   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out) and for float32
@@ -1099,6 +1099,175 @@ inline void fused_heads(const rope_job& job, const fused_side& side, const token
   }
 }
 
+// ---- the fused norm's fast path: rows normalized and rotated in registers ----
+//
+// Before RoPE with one r per head row and the rotary window the whole row (rotary_dim = head_dim 64,
+// 128 or 256): each row is loaded once into registers, scaled by its r, rounded to the storage type (and
+// first, for weight_after_cast, x * r too), multiplied by its weight, rounded again, rotated and stored,
+// with the arithmetic of the generic path (normalize_row, then the heads loops): the same bits. The r of
+// a token's heads are computed together on vectors (one division, square root and division per vector
+// of heads instead of per head), from float32 sums of squares.
+
+// v rounded to T's precision, as a store to T and a load back would (nothing for float): in registers
+// where V can (V is fv2; a parameter so that the ops it may lack are looked up only where used).
+template <class T, class V = fv2>
+inline typename V::type rounded_to(typename V::type v) noexcept {
+  if constexpr (std::is_same_v<T, float>) {
+    return v;
+  } else if constexpr (V::rounds_in_registers && std::is_same_v<T, ::cope::float16>) {
+    return V::round_f16(v);
+  } else if constexpr (V::rounds_in_registers && std::is_same_v<T, ::cope::bfloat16>) {
+    return V::round_bf16(v);
+  } else {
+    T tmp[V::width];
+    V::store(tmp, v);
+    return V::load(tmp);
+  }
+}
+
+// r[i] = 1 / sqrt(sum[i] / n + eps) for i < count, in place, as rms_scale computes each.
+inline void rms_scales(float* r, std::size_t count, std::size_t n, float eps) noexcept {
+  using F = typename fv2::type;
+  const F nv = fv2::set1(static_cast<float>(n)), ev = fv2::set1(eps), one = fv2::set1(1.0f);
+  std::size_t i = 0;
+  for (; i + fv2::width <= count; i += fv2::width)
+    fv2::store(r + i, fv2::div(one, fv2::sqrt(fv2::add(fv2::div(fv2::load(r + i), nv), ev))));
+  for (; i < count; ++i) r[i] = rms_scale(r[i], n, eps);
+}
+
+// The rows of `h` (head 0 at h.in / h.out), P pairs each; a, b the token's angle rows as the
+// element-wise loops take them (cos, sin; or spread for interleaved); w the effective weight (w, 1 + w,
+// or 1: see fused_weights), r each row's scale.
+// rotate false: the norm alone (apply_qk_norm), y stored as it is.
+template <class Tin, class Tout, bool interleaved, std::size_t P, bool rotate = true>
+inline void norm_rope_rows(const head_job& h, const float* r, const float* w, bool cast_first, const float* a,
+                           const float* b) noexcept {
+  using F = typename fv2::type;
+  constexpr std::size_t width = fv2::width, vectors = 2 * P / width;
+  const Tin* in = static_cast<const Tin*>(h.in);
+  Tout* out = static_cast<Tout*>(h.out);
+  for (std::size_t i = 0; i < h.heads; ++i, in += h.in_head_stride, out += h.out_head_stride) {
+    const F rv = fv2::set1(r[i]);
+    F y[vectors];
+    for (std::size_t k = 0; k < vectors; ++k) {
+      F v = fv2::mul(fv2::load(in + k * width), rv);
+      if (cast_first) v = rounded_to<Tin>(v);
+      y[k] = rounded_to<Tin>(fv2::mul(v, fv2::load(w + k * width)));
+    }
+    if constexpr (!rotate) {
+      static_cast<void>(a);
+      static_cast<void>(b);
+      for (std::size_t k = 0; k < vectors; ++k) fv2::store(out + k * width, y[k]);
+    } else if constexpr (interleaved) {
+      for (std::size_t k = 0; k < vectors; ++k)
+        fv2::store(out + k * width, fv2::fmadd(y[k], fv2::load(a + k * width),
+                                               fv2::mul(fv2::swap_pairs(y[k]), fv2::load(b + k * width))));
+    } else {
+      constexpr std::size_t half = vectors / 2;
+      for (std::size_t k = 0; k < half; ++k) {
+        const F c = fv2::load(a + k * width), s = fv2::load(b + k * width);
+        fv2::store(out + k * width, fv2::fmsub(y[k], c, fv2::mul(y[half + k], s)));
+        fv2::store(out + P + k * width, fv2::fmadd(y[k], s, fv2::mul(y[half + k], c)));
+      }
+    }
+  }
+}
+
+using norm_rope_rows_fn = void (*)(const head_job&, const float*, const float*, bool, const float*, const float*) noexcept;
+
+template <class Tin, class Tout, bool interleaved, bool rotate = true>
+inline norm_rope_rows_fn select_norm_rope_rows(std::size_t pairs) noexcept {
+  if constexpr (fv2::width >= 2) {
+    switch (pairs) {
+      case 32: return &norm_rope_rows<Tin, Tout, interleaved, 32, rotate>;
+      case 64: return &norm_rope_rows<Tin, Tout, interleaved, 64, rotate>;
+      case 128: return &norm_rope_rows<Tin, Tout, interleaved, 128, rotate>;
+      default: break;
+    }
+  }
+  return nullptr;
+}
+
+// The fast path's rows for a job, or null where it does not apply (the generic path runs).
+inline norm_rope_rows_fn select_norm_rope_rows(const rope_job& job, const head_job& side) noexcept {
+  using ::cope::dtype;
+  using ::cope::float16;
+  using ::cope::bfloat16;
+  const norm_job& n = job.norm;
+  if (n.kind == norm_kind::none || n.span_token) return nullptr;
+  if (n.only) {  // the norm alone: rows of 64, 128 or 256 values, one storage type
+    if (side.head_dim % 2 != 0 || side.in_type != side.out_type) return nullptr;
+    const std::size_t half = side.head_dim / 2;
+    if (side.in_type == dtype::f32) return select_norm_rope_rows<float, float, false, false>(half);
+    if (side.in_type == dtype::bf16) return select_norm_rope_rows<bfloat16, bfloat16, false, false>(half);
+    return select_norm_rope_rows<float16, float16, false, false>(half);
+  }
+  if (n.after_rope || job.rotary_offset != 0 || side.head_dim != 2 * job.pairs) return nullptr;
+  const bool il = job.interleaved;
+  if (side.in_type == dtype::f32 && side.out_type == dtype::f32)
+    return il ? select_norm_rope_rows<float, float, true>(job.pairs) : select_norm_rope_rows<float, float, false>(job.pairs);
+  if (side.in_type == dtype::bf16 && side.out_type == dtype::bf16)
+    return il ? select_norm_rope_rows<bfloat16, bfloat16, true>(job.pairs)
+              : select_norm_rope_rows<bfloat16, bfloat16, false>(job.pairs);
+  if (side.in_type == dtype::f16 && side.out_type == dtype::f16)
+    return il ? select_norm_rope_rows<float16, float16, true>(job.pairs)
+              : select_norm_rope_rows<float16, float16, false>(job.pairs);
+  return nullptr;  // converting calls (f32 -> f16 / bf16) take the generic path
+}
+
+// The weight each kind multiplies by, as a float32 row: w, 1 + w (rounded as the reference adds them), or
+// 1 (x * r * 1 is x * r exactly).
+inline void fused_weights(norm_kind kind, const float* w, std::size_t n, float* out) noexcept {
+  for (std::size_t j = 0; j < n; ++j)
+    out[j] = kind == norm_kind::unit ? 1.0f : kind == norm_kind::one_plus_weight ? 1.0f + w[j] : w[j];
+}
+
+// The row `ahead` rows after head i of h in visiting order (h's later heads, then `then`'s from head 0),
+// prefetched into L1 as for_each_head does in place: the rows are read first by the sums of squares,
+// whose loads the hardware prefetchers alone leave waiting on memory. Addresses only; never faults.
+inline void prefetch_fused_row(const head_job& h, const head_job& then, std::size_t i, std::size_t ahead) noexcept {
+  const head_job& j = i + ahead < h.heads ? h : then;
+  const std::size_t at = i + ahead < h.heads ? i + ahead : i + ahead - h.heads;
+  const std::size_t row_bytes = j.head_dim * ::cope::size_of(j.in_type);
+  const std::uintptr_t row = reinterpret_cast<std::uintptr_t>(j.in) +
+                             static_cast<std::uintptr_t>(static_cast<std::ptrdiff_t>(at) * j.in_head_stride *
+                                                         static_cast<std::ptrdiff_t>(::cope::size_of(j.in_type)));
+  for (std::uintptr_t line = row & ~std::uintptr_t{63}; line < row + row_bytes; line += 64)
+    COPE_PREFETCH(reinterpret_cast<const void*>(line));
+}
+
+// One side of a token on the fast path: the heads' r together, then their rows. `then`: the rows
+// visited after these (k's of this token after q's, q's of the next token after k's), for the prefetch.
+inline void fused_fast_side(const rope_job& job, const head_job& h, const head_job& then, norm_rope_rows_fn rows_fn,
+                            const float* w, const token_rows& rows) noexcept {
+  const std::size_t d = h.head_dim;
+  const row_pair angles = job.interleaved ? elementwise_rows<true>(rows, 0, job.pairs)
+                                          : elementwise_rows<false>(rows, 0, job.pairs);
+  const bool cast_first = job.norm.kind == norm_kind::weight_after_cast;
+  const std::size_t in_size = ::cope::size_of(h.in_type), out_size = ::cope::size_of(h.out_type);
+  constexpr std::size_t group = 64;
+  alignas(64) float r[group];
+  for (std::size_t h0 = 0; h0 < h.heads; h0 += group) {
+    head_job sub = h;
+    sub.heads = h.heads - h0 < group ? h.heads - h0 : group;
+    sub.in = static_cast<const unsigned char*>(h.in) + static_cast<std::ptrdiff_t>(h0 * in_size) * h.in_head_stride;
+    sub.out = static_cast<unsigned char*>(h.out) + static_cast<std::ptrdiff_t>(h0 * out_size) * h.out_head_stride;
+    const std::size_t ahead = (prefetch_distance_bytes + d * in_size - 1) / (d * in_size);
+    for (std::size_t i = 0; i < sub.heads; ++i) {
+      prefetch_fused_row(h, then, h0 + i, ahead);
+      const unsigned char* row = static_cast<const unsigned char*>(sub.in) +
+                                 static_cast<std::ptrdiff_t>(i * in_size) * h.in_head_stride;
+      switch (h.in_type) {
+        case ::cope::dtype::f32: r[i] = sum_of_squares(reinterpret_cast<const float*>(row), d); break;
+        case ::cope::dtype::f16: r[i] = sum_of_squares(reinterpret_cast<const ::cope::float16*>(row), d); break;
+        default: r[i] = sum_of_squares(reinterpret_cast<const ::cope::bfloat16*>(row), d); break;
+      }
+    }
+    rms_scales(r, sub.heads, d, job.norm.eps);
+    rows_fn(sub, r, w, cast_first, angles.a, angles.b);
+  }
+}
+
 inline fused_heads_fn select_fused_heads(::cope::dtype in, ::cope::dtype out) noexcept {
   using ::cope::dtype;
   using ::cope::float16;
@@ -1131,13 +1300,25 @@ inline void run_fused(const rope_job& job) noexcept {
   fused_side k = side_at(job.k, job.norm.k_weight, job.interleaved);
   const fused_heads_fn q_fn = select_fused_heads(job.q.in_type, job.q.out_type);
   const fused_heads_fn k_fn = select_fused_heads(job.k.in_type, job.k.out_type);
+  // The fast path (rows in registers) where it applies, with each side's effective weights.
+  const norm_rope_rows_fn q_fast = select_norm_rope_rows(job, job.q);
+  const norm_rope_rows_fn k_fast = job.k.heads != 0 ? select_norm_rope_rows(job, job.k) : nullptr;
+  alignas(64) float q_w[2 * max_pairs], k_w[2 * max_pairs];
+  if (q_fast != nullptr) fused_weights(job.norm.kind, job.norm.q_weight, job.q.head_dim, q_w);
+  if (k_fast != nullptr) fused_weights(job.norm.kind, job.norm.k_weight, job.k.head_dim, k_w);
   for_each_block(job, 1, [&](token_rows& rows) {
     rows.then = nullptr;
     q.rows = rows_at(job.q, rows.first);
-    q_fn(job, q, rows, scratch);
+    k.rows = rows_at(job.k, rows.first);
+    if (q_fast != nullptr)
+      fused_fast_side(job, q.rows, job.k.heads != 0 ? k.rows : rows_at(job.q, rows.first + 1), q_fast, q_w, rows);
+    else
+      q_fn(job, q, rows, scratch);
     if (job.k.heads != 0) {
-      k.rows = rows_at(job.k, rows.first);
-      k_fn(job, k, rows, scratch);
+      if (k_fast != nullptr)
+        fused_fast_side(job, k.rows, rows_at(job.q, rows.first + 1), k_fast, k_w, rows);
+      else
+        k_fn(job, k, rows, scratch);
     }
   });
 }

@@ -26,6 +26,9 @@ struct vector_defaults {
   static constexpr bool splits_bf16 = false;
   // (cc, ss) angle vectors spread from cos and sin in registers: load_spread.
   static constexpr bool spreads_pairs = false;
+  // Values rounded to float16 / bfloat16 precision in registers: round_f16, round_bf16 (as a store to
+  // the type and a load back would give).
+  static constexpr bool rounds_in_registers = false;
 };
 
 // detect<Op, V>: true when Op<V> is well formed.
@@ -48,6 +51,8 @@ template <class V> using set1 = decltype(V::set1(1.0f));
 template <class V> using mul = decltype(V::mul(std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using add_f32 = decltype(V::add(std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using sum = decltype(float{V::sum(std::declval<type<V>>())});
+template <class V> using div_f32 = decltype(V::div(std::declval<type<V>>(), std::declval<type<V>>()));
+template <class V> using sqrt_f32 = decltype(V::sqrt(std::declval<type<V>>()));
 template <class V> using fmadd = decltype(V::fmadd(std::declval<type<V>>(), std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using fmsub = decltype(V::fmsub(std::declval<type<V>>(), std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using swap_pairs = decltype(V::swap_pairs(std::declval<type<V>>()));
@@ -63,6 +68,8 @@ template <class V> using split = decltype(V::split(std::declval<raw<V>>(), std::
 template <class V> using join = decltype(V::join(std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using load_even_odd = decltype(V::load_even_odd(std::declval<const float*>(), std::declval<type<V>&>(),
                                                                    std::declval<type<V>&>()));
+template <class V> using round_f16 = decltype(V::round_f16(std::declval<type<V>>()));
+template <class V> using round_bf16 = decltype(V::round_bf16(std::declval<type<V>>()));
 template <class V> using load_spread = decltype(V::load_spread(std::declval<const float*>(), std::declval<const float*>(),
                                                                std::declval<type<V>&>(), std::declval<type<V>&>()));
 // The double vector of the angle math.
@@ -102,6 +109,8 @@ template <class D> using flip_sign_bit1 = decltype(D::flip_sign_bit1(std::declva
   COPE_REQUIRE_VECTOR_OP(V, mul);                                                                          \
   COPE_REQUIRE_VECTOR_OP(V, add_f32);                                                                      \
   COPE_REQUIRE_VECTOR_OP(V, sum);                                                                          \
+  COPE_REQUIRE_VECTOR_OP(V, div_f32);                                                                      \
+  COPE_REQUIRE_VECTOR_OP(V, sqrt_f32);                                                                     \
   COPE_REQUIRE_VECTOR_OP(V, fmadd);                                                                        \
   COPE_REQUIRE_VECTOR_OP(V, fmsub);                                                                        \
   COPE_REQUIRE_VECTOR_OP(V, swap_pairs);                                                                   \
@@ -113,7 +122,9 @@ template <class D> using flip_sign_bit1 = decltype(D::flip_sign_bit1(std::declva
   COPE_REQUIRE_VECTOR_OP_IF(V, splits_bf16, split);                                                        \
   COPE_REQUIRE_VECTOR_OP_IF(V, splits_bf16, join);                                                         \
   COPE_REQUIRE_VECTOR_OP_IF(V, splits_bf16, load_even_odd);                                                \
-  COPE_REQUIRE_VECTOR_OP_IF(V, spreads_pairs, load_spread)
+  COPE_REQUIRE_VECTOR_OP_IF(V, spreads_pairs, load_spread);                                                \
+  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_in_registers, round_f16);                                            \
+  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_in_registers, round_bf16)
 #define COPE_REQUIRE_DOUBLE_VECTOR(D)  \
   COPE_REQUIRE_VECTOR_OP(D, type);     \
   COPE_REQUIRE_VECTOR_OP(D, width);    \
