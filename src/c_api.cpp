@@ -134,23 +134,28 @@ cope::status map_of(const char* where, const uint8_t* axes, size_t count, cope::
   return {};
 }
 
+cope::positions to_cpp(const cope_positions& p) {
+  cope::positions r;
+  r.kind = to_cpp(p.kind);
+  r.axes = p.axes;
+  r.axis_stride = p.axis_stride;
+  r.token_stride = p.token_stride;
+  r.start = p.start;
+  r.ids = p.ids;
+  r.count = p.count;
+  r.indptr = p.indptr;
+  r.request_offsets = p.request_offsets;
+  r.requests = p.requests;
+  return r;
+}
+
 cope::rope_args to_cpp(const cope_rope_args& a) {
   cope::rope_args r;
   r.q = to_cpp(a.q);
   r.q_out = to_cpp(a.q_out);
   r.k = to_cpp(a.k);
   r.k_out = to_cpp(a.k_out);
-  const cope_positions& p = a.positions;
-  r.pos.kind = to_cpp(p.kind);
-  r.pos.axes = p.axes;
-  r.pos.axis_stride = p.axis_stride;
-  r.pos.token_stride = p.token_stride;
-  r.pos.start = p.start;
-  r.pos.ids = p.ids;
-  r.pos.count = p.count;
-  r.pos.indptr = p.indptr;
-  r.pos.request_offsets = p.request_offsets;
-  r.pos.requests = p.requests;
+  r.pos = to_cpp(a.positions);
   r.pairing = a.layout == COPE_INTERLEAVED ? cope::layout::interleaved : cope::layout::rotate_half;
   r.dir = a.direction == COPE_INVERSE ? cope::direction::inverse : cope::direction::forward;
   r.rotary_offset = a.rotary_offset;
@@ -188,6 +193,41 @@ cope::status check_args(const char* where, const cope_rope_args* a) {
                                                           std::to_string(static_cast<int>(a->direction)) +
                                                           ") is not COPE_FORWARD or COPE_INVERSE");
   return {};
+}
+
+cope::append_args to_cpp(const cope_append_args& a) {
+  cope::append_args r;
+  r.q = to_cpp(a.q);
+  r.q_out = to_cpp(a.q_out);
+  r.k = to_cpp(a.k);
+  r.v = to_cpp(a.v);
+  r.cache = {a.cache.k, a.cache.v, static_cast<cope::cache_type>(a.cache.type), static_cast<cope::kv_layout>(a.cache.layout),
+             a.cache.pages, a.cache.page_size, a.cache.kv_heads, a.cache.head_dim};
+  r.slots = {a.slots, a.slots_are_int64 != 0, a.slot_count};
+  r.pos = to_cpp(a.positions);
+  r.pairing = a.layout == COPE_INTERLEAVED ? cope::layout::interleaved : cope::layout::rotate_half;
+  r.rotary_offset = a.rotary_offset;
+  r.token_begin = a.token_begin;
+  r.token_end = a.token_end == 0 ? cope::all_tokens : a.token_end;
+  return r;
+}
+
+// The append's norm: converted where given (args->norm), held for the call.
+template <class Call>
+cope::status with_norm(const cope_append_args* args, cope::append_args& r, const Call& call) {
+  cope::qk_norm norm;
+  if (args->norm != nullptr) {
+    norm = to_cpp(*args->norm);
+    r.norm = &norm;
+  }
+  return call(r);
+}
+
+cope::status check_args(const char* where, const cope_append_args* a) {
+  if (a == nullptr) return null_argument(where, "args");
+  const cope_view* views[] = {&a->q, &a->q_out, &a->k, &a->v};
+  const char* const names[] = {"q", "q_out", "k", "v"};
+  return check_enums(where, views, names, 4, a->layout);
 }
 
 cope::status check_args(const char* where, const cope_shift_args* a) {
@@ -407,6 +447,36 @@ void cope_apply_qk_norm_rope_unchecked(const cope_spectrum* s, const cope_rope_a
 void cope_apply_qk_norm_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args,
                                              const cope_qk_norm* norm) {
   unchecked_call(args, [&](const cope::rope_args& r) { cope::apply_qk_norm_rope_unchecked(to_cpp(*t), r, to_cpp(*norm)); });
+}
+
+cope_status cope_apply_rope_append(const cope_spectrum* s, const cope_append_args* args, cope_error* err) {
+  return checked_call(err, "cope_apply_rope_append", args, s, "s", [&](cope::append_args r) {
+    return with_norm(args, r, [&](const cope::append_args& x) { return cope::try_apply_rope_append(s->value, x); });
+  });
+}
+
+cope_status cope_apply_rope_append_table(const cope_table_view* t, const cope_append_args* args, cope_error* err) {
+  return checked_call(err, "cope_apply_rope_append_table", args, t, "t", [&](cope::append_args r) {
+    return with_norm(args, r, [&](const cope::append_args& x) { return cope::try_apply_rope_append(to_cpp(*t), x); });
+  });
+}
+
+void cope_apply_rope_append_unchecked(const cope_spectrum* s, const cope_append_args* args) {
+  unchecked_call(args, [&](cope::append_args r) {
+    static_cast<void>(with_norm(args, r, [&](const cope::append_args& x) {
+      cope::apply_rope_append_unchecked(s->value, x);
+      return cope::status();
+    }));
+  });
+}
+
+void cope_apply_rope_append_table_unchecked(const cope_table_view* t, const cope_append_args* args) {
+  unchecked_call(args, [&](cope::append_args r) {
+    static_cast<void>(with_norm(args, r, [&](const cope::append_args& x) {
+      cope::apply_rope_append_unchecked(to_cpp(*t), x);
+      return cope::status();
+    }));
+  });
 }
 
 cope_status cope_shift_keys(const cope_spectrum* s, const cope_shift_args* args, cope_error* err) {

@@ -298,6 +298,58 @@ COPE_C_API void cope_apply_qk_norm_rope_unchecked(const cope_spectrum* s, const 
 COPE_C_API void cope_apply_qk_norm_rope_table_unchecked(const cope_table_view* t, const cope_rope_args* args,
                                                         const cope_qk_norm* norm);
 
+/* ---- RoPE + KV-cache append (cope/fused.hpp) --------------------------------------------------- */
+
+typedef enum cope_cache_type {
+  COPE_CACHE_F32 = 0,
+  COPE_CACHE_F16 = 1,
+  COPE_CACHE_BF16 = 2,
+  COPE_CACHE_Q8_0 = 3, /* llama.cpp's block_q8_0: a float16 scale then 32 int8 (34 bytes per 32 values) */
+  COPE_CACHE_TYPE_FORCE_INT32 = INT32_MIN
+} cope_cache_type;
+typedef enum cope_kv_layout {
+  COPE_KV_NHD = 0, /* a page is [page_size, kv_heads, head_dim] */
+  COPE_KV_HND = 1, /* a page is [kv_heads, page_size, head_dim] */
+  COPE_KV_LAYOUT_FORCE_INT32 = INT32_MIN
+} cope_kv_layout;
+
+/* pages of page_size slots; slot s is row s % page_size of page s / page_size. A contiguous cache
+   [max_tokens, kv_heads, head_dim] is one NHD page of max_tokens slots. */
+typedef struct cope_kv_cache {
+  void* k;
+  void* v; /* NULL: no values */
+  cope_cache_type type;
+  cope_kv_layout layout;
+  size_t pages;
+  size_t page_size;
+  size_t kv_heads;
+  size_t head_dim;
+} cope_kv_cache;
+
+/* q rotated (in place: q_out equal to q), k rotated into cache.k at slots[t], v copied into cache.v; a
+   slot of -1 skips the token's k and v. slots NULL: each token goes to the slot of its position. */
+typedef struct cope_append_args {
+  cope_view q, q_out, k, v; /* v.data NULL: no values */
+  cope_kv_cache cache;
+  const void* slots;
+  int slots_are_int64; /* 0: int32 slots */
+  size_t slot_count;
+  cope_positions positions;
+  cope_layout layout;
+  size_t rotary_offset;
+  size_t token_begin;
+  size_t token_end; /* 0: to the last token */
+  const uint8_t* pair_axes;
+  size_t pair_axes_count;
+  const cope_qk_norm* norm; /* NULL: no norm */
+} cope_append_args;
+
+COPE_C_API cope_status cope_apply_rope_append(const cope_spectrum* s, const cope_append_args* args, cope_error* err);
+COPE_C_API cope_status cope_apply_rope_append_table(const cope_table_view* t, const cope_append_args* args,
+                                                    cope_error* err);
+COPE_C_API void cope_apply_rope_append_unchecked(const cope_spectrum* s, const cope_append_args* args);
+COPE_C_API void cope_apply_rope_append_table_unchecked(const cope_table_view* t, const cope_append_args* args);
+
 /* ---- shifting cached keys ------------------------------------------------------------------ */
 
 typedef enum cope_delta_kind {

@@ -10,6 +10,8 @@
 #include <string.h>
 
 double cpp_inv_freq(int clip, float* out);
+void cpp_append(int type, int cache_type, int hnd, const int32_t* slots, void* q, const void* k, const void* v,
+                void* k_cache, void* v_cache, const float* q_weight, const float* k_weight);
 void cpp_qk_norm_rope(int kind, int span, int order, int interleaved, int from_table, int form, int type_in,
                       int type_out, const void* q, void* q_out, const void* k, void* k_out, const float* q_weight,
                       const float* k_weight);
@@ -399,6 +401,103 @@ static void test_qk_norm(void) {
   cope_spectrum_destroy(s);
 }
 
+/* RoPE + KV-cache append: each cache type, NHD / HND pages with a skipped token, a contiguous cache at the
+   positions, with and without the norm: q and both caches byte for byte the C++ call's; the errors. */
+static void test_append(void) {
+  static unsigned char q[Q_SIZE * 4], k[K_SIZE * 4], v[K_SIZE * 4], q_cpp[Q_SIZE * 4];
+  static unsigned char kc[16 * 2 * 128 * 4], vc[16 * 2 * 128 * 4], kc_cpp[16 * 2 * 128 * 4], vc_cpp[16 * 2 * 128 * 4];
+  static float q_weight[HEAD_DIM], k_weight[HEAD_DIM];
+  const int32_t slots[6] = {9, 0, -1, 15, 4, 6};
+  const int types[4][2] = {{COPE_F32, COPE_CACHE_F32}, {COPE_BF16, COPE_CACHE_BF16}, {COPE_F32, COPE_CACHE_F16},
+                           {COPE_F16, COPE_CACHE_Q8_0}};
+  int t, form, with_norm, calls = 0, same = 0;
+  size_t i;
+  cope_error err;
+  cope_spectrum* s = test_spectrum(0);
+  for (i = 0; i < HEAD_DIM; ++i) {
+    q_weight[i] = 0.75f + (float)(i % 5) / 10.0f;
+    k_weight[i] = 1.25f - (float)(i % 3) / 10.0f;
+  }
+  for (t = 0; t < 4; ++t)
+    for (form = 0; form < 3; ++form) /* contiguous, NHD, HND */
+      for (with_norm = 0; with_norm < 2; ++with_norm) {
+        cope_append_args a;
+        cope_qk_norm norm;
+        const int type = types[t][0];
+        fill(q, type, Q_SIZE, (unsigned)(calls + 11));
+        fill(k, type, K_SIZE, (unsigned)(calls + 12));
+        fill(v, type, K_SIZE, (unsigned)(calls + 13));
+        memcpy(q_cpp, q, sizeof q);
+        memset(kc, 0x5A, sizeof kc);
+        memset(vc, 0x5A, sizeof vc);
+        memset(kc_cpp, 0x5A, sizeof kc_cpp);
+        memset(vc_cpp, 0x5A, sizeof vc_cpp);
+        memset(&a, 0, sizeof a);
+        a.q = a.q_out = cope_make_view(q, (cope_dtype)type, TOKENS, Q_HEADS, HEAD_DIM);
+        a.k = cope_make_view(k, (cope_dtype)type, TOKENS, K_HEADS, HEAD_DIM);
+        a.v = cope_make_view(v, (cope_dtype)type, TOKENS, K_HEADS, HEAD_DIM);
+        a.cache.k = kc;
+        a.cache.v = vc;
+        a.cache.type = (cope_cache_type)types[t][1];
+        a.cache.layout = form == 2 ? COPE_KV_HND : COPE_KV_NHD;
+        a.cache.pages = form == 0 ? 1 : 4;
+        a.cache.page_size = form == 0 ? 16 : 4;
+        a.cache.kv_heads = K_HEADS;
+        a.cache.head_dim = HEAD_DIM;
+        if (form != 0) {
+          a.slots = slots;
+          a.slot_count = TOKENS;
+        }
+        a.positions = positions_of(0);
+        a.positions.start = 0;
+        norm.kind = COPE_NORM_WEIGHT_AFTER_CAST;
+        norm.eps = 1e-6f;
+        norm.q_weight = q_weight;
+        norm.k_weight = k_weight;
+        norm.span = COPE_NORM_SPAN_HEAD;
+        norm.order = COPE_NORM_BEFORE_ROPE;
+        if (with_norm) a.norm = &norm;
+        CHECK(cope_apply_rope_append(s, &a, &err) == COPE_OK);
+        cpp_append(type, types[t][1], form == 2, form == 0 ? NULL : slots, q_cpp, k, v, kc_cpp, vc_cpp,
+                   with_norm ? q_weight : NULL, with_norm ? k_weight : NULL);
+        ++calls;
+        if (memcmp(q, q_cpp, sizeof q) == 0 && memcmp(kc, kc_cpp, sizeof kc) == 0 && memcmp(vc, vc_cpp, sizeof vc) == 0)
+          ++same;
+        else
+          printf("differs: append types %d form %d norm %d\n", t, form, with_norm);
+      }
+  printf("append: %d of %d calls identical to the C++ API\n", same, calls);
+  CHECK(calls == 24 && same == calls);
+  { /* a slot beyond the cache: nothing written */
+    cope_append_args a;
+    const int32_t beyond[6] = {0, 1, 2, 3, 4, 16};
+    memset(&a, 0, sizeof a);
+    fill(q, COPE_F32, Q_SIZE, 3);
+    memcpy(q_cpp, q, sizeof q);
+    memset(kc, 0x5A, sizeof kc);
+    memcpy(kc_cpp, kc, sizeof kc);
+    a.q = a.q_out = cope_make_view(q, COPE_F32, TOKENS, Q_HEADS, HEAD_DIM);
+    a.k = cope_make_view(k, COPE_F32, TOKENS, K_HEADS, HEAD_DIM);
+    a.cache.k = kc;
+    a.cache.type = COPE_CACHE_F32;
+    a.cache.layout = COPE_KV_NHD;
+    a.cache.pages = 4;
+    a.cache.page_size = 4;
+    a.cache.kv_heads = K_HEADS;
+    a.cache.head_dim = HEAD_DIM;
+    a.slots = beyond;
+    a.slot_count = TOKENS;
+    a.positions = positions_of(0);
+    CHECK(cope_apply_rope_append(s, &a, &err) == COPE_INVALID_CACHE &&
+          strstr(err.message, "slots[5] (16) is beyond the cache's last slot (15") != NULL);
+    CHECK(memcmp(q, q_cpp, sizeof q) == 0 && memcmp(kc, kc_cpp, sizeof kc) == 0);
+    a.slots = slots;
+    cope_apply_rope_append_unchecked(s, &a); /* the unchecked form runs the same kernels */
+    CHECK(memcmp(kc, kc_cpp, sizeof kc) != 0);
+  }
+  cope_spectrum_destroy(s);
+}
+
 static void test_multi_axis_errors(void) {
   uint8_t map[64];
   size_t pairs = 0;
@@ -520,6 +619,7 @@ int main(void) {
   test_apply();
   test_unchecked();
   test_qk_norm();
+  test_append();
   test_multi_axis_errors();
   test_shift();
   test_tables();

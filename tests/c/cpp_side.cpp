@@ -120,6 +120,29 @@ void cpp_qk_norm_rope(int kind, int span, int order, int interleaved, int from_t
     cope::apply_qk_norm_rope(s, a, norm);
 }
 
+// cope_apply_rope_append's C++ form for the C test: q [6, 4, 128] in place, k and v [6, 2, 128] of type
+// `type` into a cache of `cache_type` (cope.h numbering), 4 pages of 4 slots, layout `hnd`, slots as given
+// (NULL: positions 0 .. 5 of a contiguous 16-slot cache), with Qwen3's norm where q_weight is not null.
+void cpp_append(int type, int cache_type, int hnd, const std::int32_t* slots, void* q, const void* k, const void* v,
+                void* k_cache, void* v_cache, const float* q_weight, const float* k_weight) {
+  auto view = [&](const void* data, std::size_t heads) {
+    return cope::tensor_view{const_cast<void*>(data), dtype_of(type), 6, heads, 128,
+                             static_cast<std::ptrdiff_t>(heads * 128), 128, 6 * heads * 128};
+  };
+  cope::append_args a;
+  a.q = a.q_out = view(q, 4);
+  a.k = view(k, 2);
+  a.v = view(v, 2);
+  const auto ct = static_cast<cope::cache_type>(cache_type);
+  a.cache = slots != nullptr ? cope::kv_cache::paged(k_cache, v_cache, ct, hnd ? cope::kv_layout::hnd : cope::kv_layout::nhd, 4, 4, 2, 128)
+                             : cope::kv_cache::contiguous(k_cache, v_cache, ct, 16, 2, 128);
+  if (slots != nullptr) a.slots = cope::slot_mapping::from(slots, 6);
+  a.pos = cope::positions::from_offset(0);
+  const cope::qk_norm norm = cope::qk_norm::qwen3(q_weight, k_weight);
+  if (q_weight != nullptr) a.norm = &norm;
+  cope::apply_rope_append(test_spectrum(0), a);
+}
+
 // Table rows first .. first + count - 1 of the test spectrum, contiguous.
 void cpp_fill_table(int clip, std::int64_t first, std::int64_t count, float* out) {
   cope::fill_table(test_spectrum(clip), first, count, out, 128);

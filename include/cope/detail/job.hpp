@@ -65,6 +65,22 @@ struct norm_job {
   const float* k_weight = nullptr;
 };
 
+// RoPE + KV-cache append (fused.hpp): k rotated into its token's cache slot, v copied there.
+struct cache_job {
+  void* k = nullptr;  // null: no cache (q and k rotated where they are)
+  void* v = nullptr;
+  dtype type = dtype::f32;  // the cache's storage where not q8_0
+  bool q8_0 = false;
+  bool hnd = false;
+  std::size_t page_size = 0, kv_heads = 0, head_dim = 0, row_bytes = 0;
+  const void* slots = nullptr;  // null: slot = position
+  bool slots_i64 = false;
+  // The values: [tokens, kv_heads, head_dim] (v_in null: none).
+  const void* v_in = nullptr;
+  dtype v_type = dtype::f32;
+  std::ptrdiff_t v_token_stride = 0, v_head_stride = 0;
+};
+
 struct rope_job {
   // Angle source: a table (rows of cos then sin, attention factor folded in) or the spectrum.
   const float* table = nullptr;
@@ -86,6 +102,7 @@ struct rope_job {
   std::size_t token_begin = 0, token_end = 0;
   // Fused operations (run_fused only).
   norm_job norm;
+  cache_job cache;
 };
 
 // One ISA's kernels, as the checked layer calls them.

@@ -1293,33 +1293,158 @@ inline head_job rows_at(head_job job, std::size_t token) noexcept {
   return job;
 }
 
-// The fused operations' entry point: every token in [token_begin, token_end) of q and k, one at a time.
+// ---- RoPE + KV-cache append -------------------------------------------------------------------------
+
+using ::cope::detail::cache_job;
+
+// llama.cpp's quantize_row_q8_0_ref, block by block (32 values -> a float16 scale and 32 int8): amax the
+// largest |x| (as its MAX(a, b) = a > b ? a : b takes it), d = amax / 127, id = d ? 1 / d : 0, the scale
+// stored as float16 (nearest even, as GGML_FP32_TO_FP16), each value roundf(x * id): to nearest, halves
+// away from zero, here as trunc plus a step where the remainder reaches one half (exact below 2^23). A
+// NaN value (the reference's int8 conversion of it is undefined) stores 0.
+inline void quantize_q8_0(const float* x, std::size_t n, unsigned char* out) noexcept {
+  for (std::size_t b = 0; b + 32 <= n; b += 32, x += 32, out += 34) {
+    float amax = 0.0f;
+    for (std::size_t j = 0; j < 32; ++j) {
+      const float a = std::fabs(x[j]);
+      amax = amax > a ? amax : a;
+    }
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const ::cope::float16 scale = conv::to_float16(d);
+    std::memcpy(out, &scale, 2);
+    for (std::size_t j = 0; j < 32; ++j) {
+      const float v = x[j] * id, t = std::trunc(v);
+      float r = std::fabs(v - t) >= 0.5f ? t + (v < 0.0f ? -1.0f : 1.0f) : t;
+      if (!(r == r)) r = 0.0f;
+      const auto q = static_cast<std::int8_t>(r);
+      std::memcpy(out + 2 + j, &q, 1);
+    }
+  }
+}
+
+// A row of n values of type `type` at p, as float32 into out.
+inline void widen_row(const void* p, ::cope::dtype type, std::size_t n, float* out) noexcept {
+  switch (type) {
+    case ::cope::dtype::f32: convert_copy<fv>(static_cast<const float*>(p), out, n); break;
+    case ::cope::dtype::f16: convert_copy<fv>(static_cast<const ::cope::float16*>(p), out, n); break;
+    default: convert_copy<fv>(static_cast<const ::cope::bfloat16*>(p), out, n); break;
+  }
+}
+
+// A row of n values copied between storage types (the same type: a copy).
+template <class Tin>
+inline void copy_row_from(const Tin* in, void* out, ::cope::dtype out_type, std::size_t n) noexcept {
+  switch (out_type) {
+    case ::cope::dtype::f32: convert_copy<fv>(in, static_cast<float*>(out), n); break;
+    case ::cope::dtype::f16: convert_copy<fv>(in, static_cast<::cope::float16*>(out), n); break;
+    default: convert_copy<fv>(in, static_cast<::cope::bfloat16*>(out), n); break;
+  }
+}
+inline void copy_row(const void* in, ::cope::dtype in_type, void* out, ::cope::dtype out_type, std::size_t n) noexcept {
+  switch (in_type) {
+    case ::cope::dtype::f32: copy_row_from(static_cast<const float*>(in), out, out_type, n); break;
+    case ::cope::dtype::f16: copy_row_from(static_cast<const ::cope::float16*>(in), out, out_type, n); break;
+    default: copy_row_from(static_cast<const ::cope::bfloat16*>(in), out, out_type, n); break;
+  }
+}
+
+// Byte offset of (slot, head 0) in a cache, and the bytes from one head's row to the next.
+inline std::size_t cache_row_offset(const cache_job& c, std::size_t slot, std::size_t& head_step) noexcept {
+  const std::size_t page = slot / c.page_size, row = slot % c.page_size;
+  if (c.hnd) {
+    head_step = c.page_size * c.row_bytes;
+    return (page * c.kv_heads * c.page_size + row) * c.row_bytes;
+  }
+  head_step = c.row_bytes;
+  return slot * c.kv_heads * c.row_bytes;
+}
+
+// Token t's slot: the mapping's, or its position (checked: integer 1-D positions within the cache).
+inline std::int64_t slot_of(const cache_job& c, position_cursor& cursor, std::size_t t) noexcept {
+  if (c.slots == nullptr) return static_cast<std::int64_t>(cursor.at(t));
+  return c.slots_i64 ? static_cast<const std::int64_t*>(c.slots)[t]
+                     : static_cast<std::int64_t>(static_cast<const std::int32_t*>(c.slots)[t]);
+}
+
+// v's rows of token t into the cache row at `offset` (converted, or quantized to q8_0 through `wide`).
+inline void append_values(const cache_job& c, std::size_t t, std::size_t offset, std::size_t head_step,
+                          float* wide) noexcept {
+  const std::size_t in_size = ::cope::size_of(c.v_type);
+  const auto* in = static_cast<const unsigned char*>(c.v_in) +
+                   static_cast<std::ptrdiff_t>(t) * c.v_token_stride * static_cast<std::ptrdiff_t>(in_size);
+  auto* out = static_cast<unsigned char*>(c.v) + offset;
+  for (std::size_t h = 0; h < c.kv_heads; ++h, in += c.v_head_stride * static_cast<std::ptrdiff_t>(in_size), out += head_step) {
+    if (c.q8_0) {
+      widen_row(in, c.v_type, c.head_dim, wide);
+      quantize_q8_0(wide, c.head_dim, out);
+    } else {
+      copy_row(in, c.v_type, out, c.type, c.head_dim);
+    }
+  }
+}
+
+// The fused operations' entry point: every token in [token_begin, token_end) of q and k, one at a time:
+// each side normalized (job.norm) and rotated, k into its cache slot (job.cache) with v beside it.
 inline void run_fused(const rope_job& job) noexcept {
-  alignas(64) float scratch[fused_scratch_elements];
+  alignas(64) float scratch[fused_scratch_elements], staging[fused_scratch_elements], wide[fused_scratch_elements];
+  const cache_job& cache = job.cache;
+  const bool to_cache = cache.k != nullptr, has_k = job.k.heads != 0;
+  // k's destination rows: the cache's type, or (q8_0) k's own type in the staging rows, quantized after.
+  head_job k_target = job.k;
+  if (to_cache) k_target.out_type = cache.q8_0 ? job.k.in_type : cache.type;
+  const bool with_norm = job.norm.kind != norm_kind::none;
   fused_side q = side_at(job.q, job.norm.q_weight, job.interleaved);
-  fused_side k = side_at(job.k, job.norm.k_weight, job.interleaved);
-  const fused_heads_fn q_fn = select_fused_heads(job.q.in_type, job.q.out_type);
-  const fused_heads_fn k_fn = select_fused_heads(job.k.in_type, job.k.out_type);
-  // The fast path (rows in registers) where it applies, with each side's effective weights.
-  const norm_rope_rows_fn q_fast = select_norm_rope_rows(job, job.q);
-  const norm_rope_rows_fn k_fast = job.k.heads != 0 ? select_norm_rope_rows(job, job.k) : nullptr;
+  fused_side k = side_at(k_target, job.norm.k_weight, job.interleaved);
+  const fused_heads_fn q_fn = with_norm ? select_fused_heads(job.q.in_type, job.q.out_type) : nullptr;
+  const fused_heads_fn k_fn = with_norm && has_k ? select_fused_heads(k_target.in_type, k_target.out_type) : nullptr;
+  // The register path where it applies, with each side's effective weights.
+  const norm_rope_rows_fn q_fast = with_norm ? select_norm_rope_rows(job, job.q) : nullptr;
+  const norm_rope_rows_fn k_fast = with_norm && has_k ? select_norm_rope_rows(job, k_target) : nullptr;
   alignas(64) float q_w[2 * max_pairs], k_w[2 * max_pairs];
   if (q_fast != nullptr) fused_weights(job.norm.kind, job.norm.q_weight, job.q.head_dim, q_w);
   if (k_fast != nullptr) fused_weights(job.norm.kind, job.norm.k_weight, job.k.head_dim, k_w);
+  position_cursor cursor(job.pos, job.token_begin);
+  // One side of token t into `rows_job` (in and out at the token's head 0).
+  auto one_side = [&](const fused_side& side, norm_rope_rows_fn fast, fused_heads_fn generic, const float* w,
+                      const head_job& then, const token_rows& rows) {
+    if (fast != nullptr) return fused_fast_side(job, side.rows, then, fast, w, rows);
+    if (generic != nullptr) return generic(job, side, rows, scratch);
+    head_job plain = side.rows;  // no norm: the rotation alone
+    plain.in_token_stride = plain.out_token_stride = 0;
+    side.rope(plain, rows, job.pairs, job.rotary_offset);
+  };
   for_each_block(job, 1, [&](token_rows& rows) {
+    const std::size_t t = rows.first;
     rows.then = nullptr;
-    q.rows = rows_at(job.q, rows.first);
-    k.rows = rows_at(job.k, rows.first);
-    if (q_fast != nullptr)
-      fused_fast_side(job, q.rows, job.k.heads != 0 ? k.rows : rows_at(job.q, rows.first + 1), q_fast, q_w, rows);
-    else
-      q_fn(job, q, rows, scratch);
-    if (job.k.heads != 0) {
-      if (k_fast != nullptr)
-        fused_fast_side(job, k.rows, rows_at(job.q, rows.first + 1), k_fast, k_w, rows);
-      else
-        k_fn(job, k, rows, scratch);
+    q.rows = rows_at(job.q, t);
+    k.rows = rows_at(k_target, t);
+    const head_job next_q = rows_at(job.q, t + 1);
+    one_side(q, q_fast, q_fn, q_w, has_k ? k.rows : next_q, rows);
+    if (!has_k) return;
+    std::size_t offset = 0, head_step = 0;
+    if (to_cache) {
+      const std::int64_t slot = slot_of(cache, cursor, t);
+      if (slot < 0) return;  // skipped (speculative decoding's rejected tokens)
+      offset = cache_row_offset(cache, static_cast<std::size_t>(slot), head_step);
+      if (cache.q8_0) {
+        k.rows.out = staging;
+        k.rows.out_head_stride = static_cast<std::ptrdiff_t>(job.k.head_dim);
+      } else {
+        k.rows.out = static_cast<unsigned char*>(cache.k) + offset;
+        k.rows.out_head_stride = static_cast<std::ptrdiff_t>(head_step / ::cope::size_of(cache.type));
+      }
     }
+    one_side(k, k_fast, k_fn, k_w, next_q, rows);
+    if (!to_cache) return;
+    if (cache.q8_0) {
+      const std::size_t row = job.k.head_dim * ::cope::size_of(job.k.in_type);
+      for (std::size_t h = 0; h < cache.kv_heads; ++h) {
+        widen_row(reinterpret_cast<const unsigned char*>(staging) + h * row, job.k.in_type, cache.head_dim, wide);
+        quantize_q8_0(wide, cache.head_dim, static_cast<unsigned char*>(cache.k) + offset + h * head_step);
+      }
+    }
+    if (cache.v_in != nullptr) append_values(cache, t, offset, head_step, wide);
   });
 }
 
