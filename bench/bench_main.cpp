@@ -648,6 +648,100 @@ void register_fused_norm() {
     }
 }
 
+// RoPE + KV-cache append on Qwen3-8B's attention (32 q heads rotated in place, 8 kv heads of 128 rotated
+// into the cache, v copied beside them; table angles), against rotate-then-copy (apply_rope in place on q
+// and k, then k's and v's rows copied into their slots) and the copy floor (q's in-place floor pass, then
+// k and v copied to the cache rows: the bytes any append must move). Prefill: a contiguous cache at the
+// tokens' positions. Decode: 32 sequences of one token each, a paged NHD cache of 16-slot pages, each
+// sequence's token in its own page (64 calls per pass). vs_rotate_only = median pass of the rotations
+// alone (apply_rope on q and k, no copy) / median fused pass: vs_rotate_then_copy / vs_rotate_only is
+// the most the append could gain over rotate-then-copy were its k and v writes free, measured in the
+// same run.
+void register_fused_append() {
+  constexpr std::size_t kv_heads = 8;
+  struct shape {
+    const char* name;
+    std::size_t tokens;
+    bool decode;
+  };
+  for (const shape sh : {shape{"16384", 16384, false}, shape{"512", 512, false}, shape{"decode_32x1_paged16", 32, true}})
+    for (cope::dtype t : {cope::dtype::f32, cope::dtype::bf16}) {
+      const std::string name = std::string("fused/rope_append/") + cope::to_string(t) + "/q32+k8+v8/" + sh.name;
+      add(name, [=](benchmark::State& st) {
+        const std::size_t tokens = sh.tokens, element = cope::size_of(t);
+        const std::size_t qn = tokens * heads * head_dim, kn = tokens * kv_heads * head_dim, row = kv_heads * head_dim;
+        bytes q = allocate(qn * element), k = allocate(kn * element), v = allocate(kn * element);
+        fill(q.get(), t, qn);
+        fill(k.get(), t, kn);
+        fill(v.get(), t, kn);
+        // Slots: prefill at positions 0 .. tokens - 1; decode at sequence i's position 1000 + 37 i, in page
+        // 4 i + (position / 16) % 4 of a 128-page cache.
+        const std::size_t page_size = 16, pages = sh.decode ? 128 : 1, slots = sh.decode ? pages * page_size : tokens;
+        bytes k_cache = allocate(slots * row * element), v_cache = allocate(slots * row * element);
+        std::vector<std::int64_t> positions(tokens), slot_ids(tokens);
+        for (std::size_t i = 0; i < tokens; ++i) {
+          positions[i] = sh.decode ? 1000 + 37 * static_cast<std::int64_t>(i) : static_cast<std::int64_t>(i);
+          slot_ids[i] = sh.decode ? static_cast<std::int64_t>((4 * i + static_cast<std::size_t>(positions[i] / 16) % 4) * page_size +
+                                                              static_cast<std::size_t>(positions[i]) % page_size)
+                                  : positions[i];
+        }
+        const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e6, 1.0});
+        const cope::rope_table table = cope::make_table(s, sh.decode ? 4096 : static_cast<std::int64_t>(tokens));
+        const cope::tensor_view qv{q.get(), t, tokens, heads, head_dim, static_cast<std::ptrdiff_t>(heads * head_dim),
+                                   static_cast<std::ptrdiff_t>(head_dim), qn};
+        const cope::tensor_view kv{k.get(), t, tokens, kv_heads, head_dim, static_cast<std::ptrdiff_t>(row),
+                                   static_cast<std::ptrdiff_t>(head_dim), kn};
+        const cope::tensor_view vv{v.get(), t, tokens, kv_heads, head_dim, static_cast<std::ptrdiff_t>(row),
+                                   static_cast<std::ptrdiff_t>(head_dim), kn};
+        const cope::positions pos = cope::positions::from_ids(positions.data(), tokens);
+        cope::append_args a;
+        a.q = a.q_out = qv;
+        a.k = kv;
+        a.v = vv;
+        a.cache = cope::kv_cache::paged(k_cache.get(), v_cache.get(), t == cope::dtype::f32 ? cope::cache_type::f32 : cope::cache_type::bf16,
+                                        cope::kv_layout::nhd, pages, sh.decode ? page_size : tokens, kv_heads, head_dim);
+        a.slots = cope::slot_mapping::from(slot_ids.data(), tokens);
+        a.pos = pos;
+        const cope::rope_args rope = cope::rope_args::in_place(qv, kv, pos);
+        const int repeat = sh.decode ? 64 : 1;
+        const std::size_t row_bytes = row * element;
+        auto copy_rows = [&] {  // k's and v's rows to their slots
+          for (std::size_t i = 0; i < tokens; ++i) {
+            const std::size_t at = static_cast<std::size_t>(slot_ids[i]) * row_bytes;
+            std::memcpy(k_cache.get() + at, k.get() + i * row_bytes, row_bytes);
+            std::memcpy(v_cache.get() + at, v.get() + i * row_bytes, row_bytes);
+          }
+        };
+        floor_pass q_floor("inplace", element, qn, q.get(), nullptr);
+        auto fused = [&] {
+          for (int r = 0; r < repeat; ++r)
+            if (!cope::try_apply_rope_append(table.view(), a)) std::abort();
+        };
+        auto rotate_then_copy = [&] {
+          for (int r = 0; r < repeat; ++r) {
+            if (!cope::try_apply_rope(table.view(), rope)) std::abort();
+            copy_rows();
+          }
+        };
+        auto copy_floor = [&] {
+          for (int r = 0; r < repeat; ++r) {
+            q_floor();
+            copy_rows();
+          }
+        };
+        auto rotate_only = [&] {  // the rotations alone: what the append would cost if its k and v writes were free
+          for (int r = 0; r < repeat; ++r)
+            if (!cope::try_apply_rope(table.view(), rope)) std::abort();
+        };
+        compared(st, fused, {{"floor_ratio", copy_floor}, {"vs_rotate_then_copy", rotate_then_copy}, {"vs_rotate_only", rotate_only}});
+        set_rates(st, tokens * static_cast<std::size_t>(repeat), (qn + 3 * kn) * element * static_cast<std::size_t>(repeat));
+        st.SetLabel(std::string(cope::active_isa()) + " vs q's in-place floor + k, v copied to the cache");
+      });
+      if (sh.tokens == 16384) add_goal(name, "floor_ratio", 0.85);
+      if (sh.decode) add_goal(name, "vs_rotate_then_copy", 1.4);
+    }
+}
+
 // ---- the reporter: medians only when repeated, and the goal table at the end ------------------------
 
 class goal_reporter : public benchmark::ConsoleReporter {
@@ -700,6 +794,7 @@ int main(int argc, char** argv) {
   register_all();
   register_multi_axis();
   register_fused_norm();
+  register_fused_append();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   goal_reporter reporter;

@@ -1342,6 +1342,7 @@ inline void copy_row_from(const Tin* in, void* out, ::cope::dtype out_type, std:
   }
 }
 inline void copy_row(const void* in, ::cope::dtype in_type, void* out, ::cope::dtype out_type, std::size_t n) noexcept {
+  if (in_type == out_type) return static_cast<void>(std::memcpy(out, in, n * ::cope::size_of(in_type)));
   switch (in_type) {
     case ::cope::dtype::f32: copy_row_from(static_cast<const float*>(in), out, out_type, n); break;
     case ::cope::dtype::f16: copy_row_from(static_cast<const ::cope::float16*>(in), out, out_type, n); break;
@@ -1405,22 +1406,25 @@ inline void run_fused(const rope_job& job) noexcept {
   if (q_fast != nullptr) fused_weights(job.norm.kind, job.norm.q_weight, job.q.head_dim, q_w);
   if (k_fast != nullptr) fused_weights(job.norm.kind, job.norm.k_weight, job.k.head_dim, k_w);
   position_cursor cursor(job.pos, job.token_begin);
-  // One side of token t into `rows_job` (in and out at the token's head 0).
-  auto one_side = [&](const fused_side& side, norm_rope_rows_fn fast, fused_heads_fn generic, const float* w,
-                      const head_job& then, const token_rows& rows) {
+  // One side of token t: side.rows addresses the token's rows (head 0 of in and out); without a norm the
+  // rotation alone runs on `plain`, the side with its token strides (in place, the heads loops then
+  // prefetch the rows visited next: rows.then).
+  auto one_side = [&](const fused_side& side, const head_job& plain, norm_rope_rows_fn fast, fused_heads_fn generic,
+                      const float* w, const head_job& then, const token_rows& rows) {
     if (fast != nullptr) return fused_fast_side(job, side.rows, then, fast, w, rows);
     if (generic != nullptr) return generic(job, side, rows, scratch);
-    head_job plain = side.rows;  // no norm: the rotation alone
-    plain.in_token_stride = plain.out_token_stride = 0;
     side.rope(plain, rows, job.pairs, job.rotary_offset);
   };
+  head_job k_plain = k_target;  // k's rows as the rotation alone takes them: out at the token's slot
+  k_plain.out_token_stride = 0;
   for_each_block(job, 1, [&](token_rows& rows) {
     const std::size_t t = rows.first;
-    rows.then = nullptr;
     q.rows = rows_at(job.q, t);
     k.rows = rows_at(k_target, t);
     const head_job next_q = rows_at(job.q, t + 1);
-    one_side(q, q_fast, q_fn, q_w, has_k ? k.rows : next_q, rows);
+    rows.then = has_k ? &job.k : nullptr;
+    rows.then_step = 0;
+    one_side(q, job.q, q_fast, q_fn, q_w, has_k ? k.rows : next_q, rows);
     if (!has_k) return;
     std::size_t offset = 0, head_step = 0;
     if (to_cache) {
@@ -1434,8 +1438,12 @@ inline void run_fused(const rope_job& job) noexcept {
         k.rows.out = static_cast<unsigned char*>(cache.k) + offset;
         k.rows.out_head_stride = static_cast<std::ptrdiff_t>(head_step / ::cope::size_of(cache.type));
       }
+      k_plain.out = k.rows.out;
+      k_plain.out_head_stride = k.rows.out_head_stride;
     }
-    one_side(k, k_fast, k_fn, k_w, next_q, rows);
+    rows.then = &job.q;
+    rows.then_step = 1;
+    one_side(k, to_cache ? k_plain : job.k, k_fast, k_fn, k_w, next_q, rows);
     if (!to_cache) return;
     if (cache.q8_0) {
       const std::size_t row = job.k.head_dim * ::cope::size_of(job.k.in_type);
