@@ -3,6 +3,7 @@
 // nothing else in this unit can leak avx2 instructions into code another unit shares.
 #define COPE_ISA_NAMESPACE lib_avx2
 #include "cope/arch/avx2.hpp"
+#include "cope/arch/avx2_fused.hpp"
 #include "kernel_sets.hpp"
 
 namespace cope::detail {

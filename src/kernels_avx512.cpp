@@ -3,6 +3,7 @@
 // nothing else in this unit can leak avx512 instructions into code another unit shares.
 #define COPE_ISA_NAMESPACE lib_avx512
 #include "cope/arch/avx512.hpp"
+#include "cope/arch/avx512_fused.hpp"
 #include "kernel_sets.hpp"
 
 namespace cope::detail {

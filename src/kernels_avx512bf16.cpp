@@ -3,6 +3,7 @@
 // nothing else in this unit can leak avx512bf16 instructions into code another unit shares.
 #define COPE_ISA_NAMESPACE lib_avx512bf16
 #include "cope/arch/avx512bf16.hpp"
+#include "cope/arch/avx512bf16_fused.hpp"
 #include "kernel_sets.hpp"
 
 namespace cope::detail {

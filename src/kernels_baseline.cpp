@@ -5,10 +5,12 @@
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
 #include "cope/arch/neon.hpp"
+#include "cope/arch/neon_fused.hpp"
 #define COPE_BASELINE isa_neon
 #define COPE_BASELINE_NAME "kernels:neon"
 #else
 #include "cope/arch/scalar.hpp"
+#include "cope/arch/scalar_fused.hpp"
 #define COPE_BASELINE isa_scalar
 #define COPE_BASELINE_NAME "kernels:scalar"
 #endif

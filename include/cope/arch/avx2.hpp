@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <cstring>
 
-#define COPE_TARGET_FEATURES "avx2,fma,f16c"
+// The features of this path's functions (its fused kernels too: avx2_fused.hpp).
+#define COPE_AVX2_FEATURES "avx2,fma,f16c"
+#define COPE_TARGET_FEATURES COPE_AVX2_FEATURES
 #include "../detail/target_begin.hpp"
 
 namespace cope::detail {

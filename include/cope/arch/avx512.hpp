@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <cstring>
 
-#define COPE_TARGET_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
+// The features of this path's functions (its fused kernels too: avx512_fused.hpp).
+#define COPE_AVX512_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
+#define COPE_TARGET_FEATURES COPE_AVX512_FEATURES
 #include "../detail/target_begin.hpp"
 
 namespace cope::detail {

@@ -6,7 +6,9 @@
 
 #include "avx512.hpp"
 
-#define COPE_TARGET_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma,f16c"
+// The features of this path's functions (its fused kernels too: avx512bf16_fused.hpp).
+#define COPE_AVX512BF16_FEATURES "avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma,f16c"
+#define COPE_TARGET_FEATURES COPE_AVX512BF16_FEATURES
 #include "../detail/target_begin.hpp"
 
 namespace cope::detail {

@@ -7,6 +7,26 @@
 #include "../fused.hpp"
 #include "kernels_api_inl.hpp"
 
+// The fused kernels of the ISA(s) this header-only unit compiled (cope::kernels has its own).
+#if !COPE_COMPILED_KERNELS
+#if COPE_SELECTED_ISA == COPE_ISA_DISPATCH
+#include "../arch/avx2_fused.hpp"
+#include "../arch/avx512_fused.hpp"
+#include "../arch/avx512bf16_fused.hpp"
+#include "../arch/scalar_fused.hpp"
+#elif COPE_SELECTED_ISA == COPE_ISA_AVX512BF16
+#include "../arch/avx512bf16_fused.hpp"
+#elif COPE_SELECTED_ISA == COPE_ISA_AVX512
+#include "../arch/avx512_fused.hpp"
+#elif COPE_SELECTED_ISA == COPE_ISA_AVX2
+#include "../arch/avx2_fused.hpp"
+#elif COPE_SELECTED_ISA == COPE_ISA_NEON
+#include "../arch/neon_fused.hpp"
+#else
+#include "../arch/scalar_fused.hpp"
+#endif
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
