@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
+#include "support/storage.hpp"
 
 #include <algorithm>
 #include <array>
@@ -37,34 +38,10 @@ using cope::position_kind;
 
 // ---- typed access to type-erased buffers --------------------------------------------------------
 
-float get(const void* base, dtype t, std::size_t i) {
-  switch (t) {
-    case dtype::f32: return static_cast<const float*>(base)[i];
-    case dtype::f16: return cope::to_float(static_cast<const cope::float16*>(base)[i]);
-    case dtype::bf16: return cope::to_float(static_cast<const cope::bfloat16*>(base)[i]);
-  }
-  return 0;
-}
-void set(void* base, dtype t, std::size_t i, float v) {
-  switch (t) {
-    case dtype::f32: static_cast<float*>(base)[i] = v; break;
-    case dtype::f16: static_cast<cope::float16*>(base)[i] = cope::to_float16(v); break;
-    case dtype::bf16: static_cast<cope::bfloat16*>(base)[i] = cope::to_bfloat16(v); break;
-  }
-}
-float representable(dtype t, float v) {  // v rounded to the storage type
-  if (t == dtype::f16) return cope::to_float(cope::to_float16(v));
-  if (t == dtype::bf16) return cope::to_float(cope::to_bfloat16(v));
-  return v;
-}
-// Half an ulp of the storage format at |v| (0 for float32: its rounding is inside the 4e-7).
-double half_ulp(dtype t, double v) {
-  if (t == dtype::f32) return 0.0;
-  const int mantissa_bits = t == dtype::f16 ? 10 : 7;
-  const int min_exponent = t == dtype::f16 ? -14 : -126;
-  const int e = std::max(v == 0.0 ? min_exponent : static_cast<int>(std::floor(std::log2(std::abs(v)))), min_exponent);
-  return std::ldexp(0.5, e - mantissa_bits);
-}
+using cope_test::get;
+using cope_test::half_ulp;
+using cope_test::representable;
+using cope_test::set;
 
 // A strided [tokens, heads, head_dim] buffer of exactly the view's span (AddressSanitizer sees any
 // access past it), padding between rows filled with a sentinel that must survive.

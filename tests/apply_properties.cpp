@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "cope/cope.hpp"
+#include "support/storage.hpp"
 #include "support/golden.hpp"
 
 #include <cmath>
@@ -252,21 +253,9 @@ TEST_CASE("kernels: q and k in one call (GQA 32 + 8 heads) equal two separate ca
 
 #if defined(__unix__)
 TEST_CASE("kernels: no access past a view's end (guard page)") {
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  // Two pages per buffer, the second inaccessible; each view ends exactly at the boundary.
-  struct guarded {
-    unsigned char* base;
-    std::size_t page;
-    explicit guarded(std::size_t p) : page(p) {
-      void* m = mmap(nullptr, 2 * p, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      REQUIRE(m != MAP_FAILED);
-      base = static_cast<unsigned char*>(m);
-      REQUIRE(mprotect(base + p, p, PROT_NONE) == 0);
-    }
-    ~guarded() { munmap(base, 2 * page); }
-    void* ending_at_guard(std::size_t bytes) const { return base + page - bytes; }
-  };
-  guarded in_mem(page), out_mem(page), table_mem(page);
+  // Each buffer ends exactly at an inaccessible page.
+  const cope_test::guarded_pages in_mem(4096), out_mem(4096), table_mem(4096);
+  REQUIRE((in_mem.base != nullptr && out_mem.base != nullptr && table_mem.base != nullptr));
   const cope::spectrum s = cope::rope_default(80, {1e4, 66.5 / 80});  // rotary_dim 66: odd tails everywhere
   const std::size_t tokens = 3, heads = 2, head_dim = 80, span = tokens * heads * head_dim;
   // The table, too, ends at its guard: rows for positions 0..3.

@@ -8,6 +8,7 @@
 
 #include "cope/cope.hpp"
 #include "cope/fused.hpp"
+#include "support/storage.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,10 +19,6 @@
 #include <string>
 #include <vector>
 
-#if defined(__unix__)
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 namespace {
 
@@ -37,20 +34,8 @@ struct tensor {
   tensor(dtype t, std::size_t n, std::size_t h, std::size_t d)
       : type(t), tokens(n), heads(h), head_dim(d), bytes(n * h * d * cope::size_of(t)) {}
   std::size_t size() const { return tokens * heads * head_dim; }
-  float at(std::size_t i) const {
-    switch (type) {
-      case dtype::f32: return reinterpret_cast<const float*>(bytes.data())[i];
-      case dtype::f16: return cope::to_float(reinterpret_cast<const cope::float16*>(bytes.data())[i]);
-      default: return cope::to_float(reinterpret_cast<const cope::bfloat16*>(bytes.data())[i]);
-    }
-  }
-  void put(std::size_t i, float v) {
-    switch (type) {
-      case dtype::f32: reinterpret_cast<float*>(bytes.data())[i] = v; break;
-      case dtype::f16: reinterpret_cast<cope::float16*>(bytes.data())[i] = cope::to_float16(v); break;
-      default: reinterpret_cast<cope::bfloat16*>(bytes.data())[i] = cope::to_bfloat16(v); break;
-    }
-  }
+  float at(std::size_t i) const { return cope_test::get(bytes.data(), type, i); }
+  void put(std::size_t i, float v) { cope_test::set(bytes.data(), type, i, v); }
   cope::tensor_view view() {
     return {bytes.data(), type, tokens, heads, head_dim, static_cast<std::ptrdiff_t>(heads * head_dim),
             static_cast<std::ptrdiff_t>(head_dim), size()};
@@ -326,27 +311,15 @@ TEST_CASE("rope + append: bad input names the parameter and writes nothing") {
 
 #if defined(__unix__)
 TEST_CASE("rope + append: no access past a cache's end (guard page)") {
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  struct guarded {
-    unsigned char* base;
-    std::size_t size;
-    explicit guarded(std::size_t bytes, std::size_t p) : size((bytes + p - 1) / p * p + p) {
-      void* m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      REQUIRE(m != MAP_FAILED);
-      base = static_cast<unsigned char*>(m);
-      REQUIRE(mprotect(base + size - p, p, PROT_NONE) == 0);
-    }
-    ~guarded() { munmap(base, size); }
-    void* ending_at_guard(std::size_t bytes, std::size_t p) const { return base + size - p - bytes; }
-  };
   const std::size_t tokens = 2, heads = 2, head_dim = 64;
   const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim));
   for (cache_type ct : {cache_type::f32, cache_type::bf16, cache_type::q8_0})
     for (kv_layout lay : {kv_layout::nhd, kv_layout::hnd}) {
       cope::kv_cache cache = cope::kv_cache::paged(nullptr, nullptr, ct, lay, 2, 3, heads, head_dim);
-      guarded km(cache.bytes(), page), vm(cache.bytes(), page);
-      cache.k = km.ending_at_guard(cache.bytes(), page);
-      cache.v = vm.ending_at_guard(cache.bytes(), page);
+      const cope_test::guarded_pages km(cache.bytes()), vm(cache.bytes());
+      REQUIRE((km.base != nullptr && vm.base != nullptr));
+      cache.k = km.ending_at_guard(cache.bytes());
+      cache.v = vm.ending_at_guard(cache.bytes());
       std::vector<float> q(tokens * heads * head_dim, 0.5f), k(q), v(q);
       const std::vector<std::int64_t> last = {5, 2};  // the cache's last slot, and the last of page 0
       cope::append_args a;

@@ -11,6 +11,7 @@
 
 #include "cope/cope.hpp"
 #include "cope/fused.hpp"
+#include "support/storage.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -20,10 +21,6 @@
 #include <string>
 #include <vector>
 
-#if defined(__unix__)
-#include <sys/mman.h>
-#include <unistd.h>
-#endif
 
 namespace {
 
@@ -34,33 +31,10 @@ using cope::qk_norm_kind;
 using cope::qk_norm_order;
 using cope::qk_norm_span;
 
-float get(const void* base, dtype t, std::size_t i) {
-  switch (t) {
-    case dtype::f32: return static_cast<const float*>(base)[i];
-    case dtype::f16: return cope::to_float(static_cast<const cope::float16*>(base)[i]);
-    case dtype::bf16: return cope::to_float(static_cast<const cope::bfloat16*>(base)[i]);
-  }
-  return 0;
-}
-void set(void* base, dtype t, std::size_t i, float v) {
-  switch (t) {
-    case dtype::f32: static_cast<float*>(base)[i] = v; break;
-    case dtype::f16: static_cast<cope::float16*>(base)[i] = cope::to_float16(v); break;
-    case dtype::bf16: static_cast<cope::bfloat16*>(base)[i] = cope::to_bfloat16(v); break;
-  }
-}
-float round_to(dtype t, float v) {
-  if (t == dtype::f16) return cope::to_float(cope::to_float16(v));
-  if (t == dtype::bf16) return cope::to_float(cope::to_bfloat16(v));
-  return v;
-}
-double half_ulp(dtype t, double v) {
-  if (t == dtype::f32) return 0.0;
-  const int mantissa_bits = t == dtype::f16 ? 10 : 7;
-  const int min_exponent = t == dtype::f16 ? -14 : -126;
-  const int e = std::max(v == 0.0 ? min_exponent : static_cast<int>(std::floor(std::log2(std::abs(v)))), min_exponent);
-  return std::ldexp(0.5, e - mantissa_bits);
-}
+using cope_test::get;
+using cope_test::half_ulp;
+using cope_test::set;
+float round_to(dtype t, float v) { return cope_test::representable(t, v); }
 
 // A contiguous [tokens, heads, head_dim] tensor of one storage type.
 struct tensor {
@@ -448,20 +422,8 @@ TEST_CASE("qk-norm + rope: bad input names the parameter and writes nothing") {
 
 #if defined(__unix__)
 TEST_CASE("qk-norm + rope: no access past a view's end (guard page)") {
-  const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-  struct guarded {
-    unsigned char* base;
-    std::size_t page;
-    explicit guarded(std::size_t p) : page(p) {
-      void* m = mmap(nullptr, 2 * p, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      REQUIRE(m != MAP_FAILED);
-      base = static_cast<unsigned char*>(m);
-      REQUIRE(mprotect(base + p, p, PROT_NONE) == 0);
-    }
-    ~guarded() { munmap(base, 2 * page); }
-    void* ending_at_guard(std::size_t bytes) const { return base + page - bytes; }
-  };
-  guarded in_mem(page), out_mem(page), weight_mem(page);
+  const cope_test::guarded_pages in_mem(4096), out_mem(4096), weight_mem(4096);
+  REQUIRE((in_mem.base != nullptr && out_mem.base != nullptr && weight_mem.base != nullptr));
   const cope::spectrum s = cope::rope_default(80, {1e4, 66.5 / 80});  // rotary_dim 66: odd tails everywhere
   const std::size_t tokens = 3, heads = 2, head_dim = 80, span = tokens * heads * head_dim;
   float* w = static_cast<float*>(weight_mem.ending_at_guard(heads * head_dim * sizeof(float)));
