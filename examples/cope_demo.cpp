@@ -362,6 +362,11 @@ void print_plan(const cope::rope_plan& plan, const std::string& file) {
     std::printf("\n");
     if (k.clip.kind != cope::clip_kind::none)
       std::printf("      clip: %s, n = %d\n", cope::to_string(k.clip.kind), k.clip_n);
+    if (k.norm.kind != cope::qk_norm_kind::none)
+      std::printf("      q / k norm: %s over each %s, %s RoPE, eps %g (%s; cope::apply_qk_norm_rope)\n",
+                  cope::to_string(k.norm.kind), k.norm.span == cope::qk_norm_span::head ? "head" : "token's heads",
+                  k.norm.order == cope::qk_norm_order::before_rope ? "before" : "after", static_cast<double>(k.norm.eps),
+                  k.norm.source);
     if (k.pair_axes) {
       std::string list;
       for (int v : k.mrope_section) list += (list.empty() ? "" : ", ") + std::to_string(v);

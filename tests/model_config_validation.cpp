@@ -188,6 +188,40 @@ TEST_CASE("config: Llama 4 NoPE layers and attention temperature") {
                        "(1 = the layer has RoPE)");
 }
 
+TEST_CASE("config: the q / k norm a model applies (Llama 4 after RoPE on its RoPE layers, GLM-4.5's flag)") {
+  json c = json::parse(R"({"model_type": "llama4_text", "hidden_size": 5120, "num_attention_heads": 40,
+      "head_dim": 128, "num_hidden_layers": 4, "rope_theta": 500000.0, "rms_norm_eps": 1e-05,
+      "no_rope_layers": [1, 1, 1, 0]})");
+  cope::rope_plan plan = cope::hf_config_plan(c);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(plan.layer(i).norm.kind == cope::qk_norm_kind::unit);
+    CHECK(plan.layer(i).norm.order == cope::qk_norm_order::after_rope);
+    CHECK(plan.layer(i).norm.eps == 1e-5f);
+  }
+  CHECK(plan.layer(3).norm.kind == cope::qk_norm_kind::none);  // NoPE layers: Llama 4 norms only where it rotates
+  const cope::qk_norm call = plan.layer(0).norm.with_weights(nullptr, nullptr);
+  CHECK((call.kind == cope::qk_norm_kind::unit && call.order == cope::qk_norm_order::after_rope && call.eps == 1e-5f));
+  c["use_qk_norm"] = false;
+  CHECK(cope::hf_config_plan(c).layer(0).norm.kind == cope::qk_norm_kind::none);
+  c["use_qk_norm"] = "yes";
+  CHECK(error_of(c) == "config.json: 'use_qk_norm' is \"yes\" but must be a boolean");
+  c = llama_like();
+  c["model_type"] = "glm4_moe";
+  CHECK(cope::hf_config_plan(c).kinds[0].norm.kind == cope::qk_norm_kind::none);  // Glm4MoeConfig: use_qk_norm false
+  c["use_qk_norm"] = true;
+  c["rms_norm_eps"] = 1e-5;
+  const cope::rope_plan glm = cope::hf_config_plan(c);
+  CHECK(glm.kinds[0].norm.kind == cope::qk_norm_kind::weight_after_cast);
+  CHECK(glm.kinds[0].norm.eps == 1e-5f);
+  const float w[1] = {1.0f};
+  const cope::qk_norm glm_call = glm.kinds[0].norm.with_weights(w, w);
+  CHECK((glm_call.q_weight == w && glm_call.k_weight == w));
+  c["rms_norm_eps"] = -1.0;
+  CHECK(error_of(c) == "config.json: 'rms_norm_eps' must be finite and >= 0");
+  c = llama_like();  // Llama: no q / k norm
+  CHECK(cope::hf_config_plan(c).kinds[0].norm.kind == cope::qk_norm_kind::none);
+}
+
 TEST_CASE("config: Hunyuan's dynamic + alpha, and InternLM-style ntk") {
   json c = llama_like();
   c["model_type"] = "hunyuan_v1_dense";

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -167,6 +168,40 @@ TEST_CASE("models.json: every model has its test above") {
       "gpt-j-6b", "OLMo-2-1124-7B", "Qwen2-7B", "RedPajama-INCITE-Base-3B-v1 (gpt_neox)", "Qwen3-8B", "Qwen2.5-7B",
       "Qwen2.5-7B-Instruct", "Qwen2.5-VL-7B-Instruct", "Qwen3.5-9B", "DeepSeek-V3", "gpt-oss-20b", "gemma-3-4b-it"};
   for (const json& m : models().at("models")) CHECK(tested.count(m.at("name").get<std::string>()) == 1);
+}
+
+TEST_CASE("models.json: each model's q / k norm (the modeling file's) on its RoPE layers") {
+  struct expected {
+    cope::qk_norm_kind kind;
+    cope::qk_norm_span span;
+    float eps;
+  };
+  using k = cope::qk_norm_kind;
+  const std::map<std::string, expected> with_norm = {
+      {"Qwen3-8B", {k::weight_after_cast, cope::qk_norm_span::head, 1e-6f}},
+      {"Qwen3.5-9B", {k::one_plus_weight, cope::qk_norm_span::head, 1e-6f}},
+      {"gemma-3-4b-it", {k::one_plus_weight, cope::qk_norm_span::head, 1e-6f}},
+      {"OLMo-2-1124-7B", {k::weight, cope::qk_norm_span::token, 1e-6f}}};
+  for (const json& m : models().at("models")) {
+    const std::string name = m.at("name").get<std::string>();
+    INFO(name);
+    const cope::result<cope::rope_plan> plan = cope::try_hf_config_plan(m.at("config"));
+    REQUIRE(plan.ok());
+    const auto it = with_norm.find(name);
+    for (const cope::layer_rope& kind : plan->kinds) {
+      if (!kind.has_rope || it == with_norm.end()) {
+        CHECK(kind.norm.kind == k::none);
+        continue;
+      }
+      CHECK(kind.norm.kind == it->second.kind);
+      CHECK(kind.norm.span == it->second.span);
+      CHECK(kind.norm.order == cope::qk_norm_order::before_rope);
+      CHECK(kind.norm.eps == static_cast<float>(m.at("config").value("rms_norm_eps", m.at("config").contains("text_config")
+                                                                                         ? m.at("config").at("text_config").value("rms_norm_eps", 1e-6)
+                                                                                         : 1e-6)));
+      CHECK(std::string(kind.norm.source).find("modeling_") != std::string::npos);
+    }
+  }
 }
 
 // ---- GGUF: what convert_hf_to_gguf.py writes for the same models ----------------------------------

@@ -96,6 +96,45 @@ inline const std::vector<hf_layout_entry>& hf_layout_table() {
   return table;
 }
 
+// The per-head q / k norms of the models that have one (transformers' modeling files), by model_type:
+// which kind, over what, before or after RoPE, and the config flag that switches it on where the
+// model has one (null: always on).
+struct hf_qk_norm_entry {
+  const char* model_type;
+  qk_norm_kind kind;
+  qk_norm_span span;
+  qk_norm_order order;
+  const char* flag;      // a config boolean, or null
+  bool flag_default;     // the config class's default for it
+  const char* source;
+};
+
+inline const std::vector<hf_qk_norm_entry>& hf_qk_norm_table() {
+  using k = qk_norm_kind;
+  constexpr qk_norm_span head = qk_norm_span::head, token = qk_norm_span::token;
+  constexpr qk_norm_order before = qk_norm_order::before_rope, after = qk_norm_order::after_rope;
+  static const std::vector<hf_qk_norm_entry> table = {
+      {"qwen3", k::weight_after_cast, head, before, nullptr, true, "models/qwen3/modeling_qwen3.py: Qwen3RMSNorm"},
+      {"qwen3_moe", k::weight_after_cast, head, before, nullptr, true, "models/qwen3_moe/modeling_qwen3_moe.py: Qwen3MoeRMSNorm"},
+      {"qwen3_vl", k::weight_after_cast, head, before, nullptr, true, "models/qwen3_vl/modeling_qwen3_vl.py: Qwen3VLTextRMSNorm"},
+      {"qwen3_vl_text", k::weight_after_cast, head, before, nullptr, true, "models/qwen3_vl/modeling_qwen3_vl.py: Qwen3VLTextRMSNorm"},
+      {"qwen3_next", k::one_plus_weight, head, before, nullptr, true, "models/qwen3_next/modeling_qwen3_next.py: Qwen3NextRMSNorm"},
+      {"qwen3_5", k::one_plus_weight, head, before, nullptr, true, "models/qwen3_5/modeling_qwen3_5.py: Qwen3_5RMSNorm"},
+      {"qwen3_5_text", k::one_plus_weight, head, before, nullptr, true, "models/qwen3_5/modeling_qwen3_5.py: Qwen3_5RMSNorm"},
+      {"qwen3_5_moe", k::one_plus_weight, head, before, nullptr, true, "models/qwen3_5_moe/modeling_qwen3_5_moe.py: Qwen3_5MoeRMSNorm"},
+      {"qwen3_5_moe_text", k::one_plus_weight, head, before, nullptr, true, "models/qwen3_5_moe/modeling_qwen3_5_moe.py: Qwen3_5MoeRMSNorm"},
+      {"gemma3", k::one_plus_weight, head, before, nullptr, true, "models/gemma3/modeling_gemma3.py: Gemma3RMSNorm"},
+      {"gemma3_text", k::one_plus_weight, head, before, nullptr, true, "models/gemma3/modeling_gemma3.py: Gemma3RMSNorm"},
+      {"gemma4", k::weight, head, before, nullptr, true, "models/gemma4/modeling_gemma4.py: Gemma4RMSNorm"},
+      {"gemma4_text", k::weight, head, before, nullptr, true, "models/gemma4/modeling_gemma4.py: Gemma4RMSNorm"},
+      {"olmo2", k::weight, token, before, nullptr, true, "models/olmo2/modeling_olmo2.py: Olmo2RMSNorm over heads * head_dim"},
+      {"glm4_moe", k::weight_after_cast, head, before, "use_qk_norm", false, "models/glm4_moe/modeling_glm4_moe.py: Glm4MoeRMSNorm"},
+      {"llama4", k::unit, head, after, "use_qk_norm", true, "models/llama4/modeling_llama4.py: Llama4TextL2Norm, RoPE layers"},
+      {"llama4_text", k::unit, head, after, "use_qk_norm", true, "models/llama4/modeling_llama4.py: Llama4TextL2Norm, RoPE layers"},
+  };
+  return table;
+}
+
 // Defaults of Hugging Face config classes that published configs rely on (a key absent from the file
 // takes its class's default): only those that reach RoPE, only where they differ from the generic ones
 // (rope_theta 1e4, head_dim = hidden_size // num_attention_heads).
@@ -269,6 +308,7 @@ class hf_reader {
     }
 
     if (auto st = read_llama4_temperature(plan); !st) return st;
+    if (auto st = read_qk_norm(plan); !st) return st;
     // DeepSeek's softmax-scale multiplier (DeepseekV3Attention): mscale(factor, mscale_all_dim)^2 when the
     // rope type is not default and mscale_all_dim is truthy.
     if (qk_rope)
@@ -692,6 +732,26 @@ class hf_reader {
     if (const json* v = find("mrope_interleaved"); v != nullptr && !v->is_null()) {
       if (!v->is_boolean()) return fail_type("mrope_interleaved", *v, "a boolean");
       k.mrope_interleaved = k.mrope_interleaved || v->get<bool>();
+    }
+    return {};
+  }
+
+  // The model's q / k norm (hf_qk_norm_table) on its RoPE layers, with rms_norm_eps.
+  status read_qk_norm(rope_plan& plan) const {
+    for (const hf_qk_norm_entry& e : hf_qk_norm_table()) {
+      if (plan.model_type != e.model_type) continue;
+      bool on = e.flag_default;
+      if (e.flag != nullptr)
+        if (const json* v = find(e.flag); v != nullptr && !v->is_null()) {
+          if (!v->is_boolean()) return fail_type(e.flag, *v, "a boolean");
+          on = v->get<bool>();
+        }
+      if (!on) return {};
+      double eps = plan.model_type.rfind("llama4", 0) == 0 ? 1e-5 : 1e-6;  // the config classes' defaults
+      if (auto st = read_number_any({"rms_norm_eps"}, eps); !st) return st;
+      if (!(std::isfinite(eps) && eps >= 0)) return fail_key("rms_norm_eps", "must be finite and >= 0");
+      for (layer_rope& k : plan.kinds)
+        if (k.has_rope) k.norm = {e.kind, e.span, e.order, static_cast<float>(eps), e.source};
     }
     return {};
   }

@@ -14,6 +14,7 @@
 #include "error.hpp"
 #include "generators.hpp"
 #include "layout.hpp"
+#include "qk_norm.hpp"
 #include "spectrum.hpp"
 
 #include <cmath>
@@ -64,6 +65,9 @@ struct layer_rope {
   int rope_head_dim = 0;
   std::optional<std::int64_t> max_position_embeddings;
   std::vector<double> pair_factors;  // non-empty: per-pair divisors (GGUF rope_freqs) instead of a rope_type
+  // The per-head q / k norm these layers apply around RoPE (none where the model has none; from
+  // config.json's model_type, hf_config.hpp: hf_qk_norm_table).
+  qk_norm_plan norm;
   std::vector<int> mrope_section;    // pairs per axis (t, h, w, ...); empty: 1-D RoPE
   bool mrope_interleaved = false;    // Qwen3-VL / Qwen3.5's map, else sectioned
   std::optional<int> freq_allocation;  // ERNIE-4.5-VL: the lowest pairs read t, the rest alternate h / w
