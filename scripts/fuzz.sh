@@ -2,7 +2,7 @@
 # A longer fuzz campaign than CI's (CI runs each target about 60 s inside scripts/test.sh):
 #   scripts/fuzz.sh [SECONDS]   (default 600)
 # Builds the libFuzzer targets of tests/fuzz with Clang (ASan + UBSan, the compiled kernels instrumented
-# too) in build/fuzz, then runs spectrum, demo_args and model_files for SECONDS each and apply for SECONDS split evenly
+# too) in build/fuzz, then runs spectrum, demo_args, model_files and fused for SECONDS each and apply for SECONDS split evenly
 # over the ISAs this host runs (COPE_MAX_ISA=avx512bf16, avx512, avx2, scalar), two runs at a time.
 # Corpora persist in build/fuzz/campaign/<run> (a later campaign continues from them); a crash leaves
 # its input beside them (<run>-crash-*). Prints each run's executions, corpus size and crashes; exits
@@ -14,7 +14,7 @@ scripts/install-deps.sh test
 
 cmake -S . -B build/fuzz -G Ninja -Wno-dev -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=Debug -DCOPE_REQUIRE_TESTS=ON -DCOPE_TEST_FUZZ=ON -DCOPE_TEST_PACKAGING=OFF >/dev/null
-cmake --build build/fuzz --target fuzz_spectrum fuzz_apply fuzz_demo_args fuzz_model_files -j "$(nproc)"
+cmake --build build/fuzz --target fuzz_spectrum fuzz_apply fuzz_demo_args fuzz_model_files fuzz_fused -j "$(nproc)"
 
 isas=$(cd build/fuzz && ctest -N -R '^fuzz:apply:' | sed -nE 's/.*fuzz:apply:([a-z0-9]+)$/\1/p' | tr '\n' ' ')
 n_isas=$(wc -w <<<"$isas")
@@ -22,7 +22,7 @@ per_isa=$(( (seconds + n_isas - 1) / n_isas ))
 campaign=build/fuzz/campaign
 mkdir -p "$campaign"
 
-runs=("spectrum spectrum $seconds -" "demo_args demo_args $seconds -" "model_files model_files $seconds -")
+runs=("spectrum spectrum $seconds -" "demo_args demo_args $seconds -" "model_files model_files $seconds -" "fused fused $seconds -")
 for isa in $isas; do runs+=("apply apply_$isa $per_isa $isa"); done
 
 run_one() {  # target label seconds isa

@@ -107,6 +107,9 @@ struct fused_side {
 
 using fused_heads_fn = void (*)(const rope_job& job, const fused_side& side, const token_rows& rows, void* scratch) noexcept;
 
+// Weights from head `offset` on (span token), or none (unit: no weights, not even an offset null pointer).
+inline const float* offset_weights(const float* w, std::size_t offset) noexcept { return w != nullptr ? w + offset : nullptr; }
+
 template <class Tin, class Tout>
 inline void fused_heads(const rope_job& job, const fused_side& side, const token_rows& rows, void* scratch_bytes) noexcept {
   const norm_job& norm = job.norm;
@@ -129,19 +132,19 @@ inline void fused_heads(const rope_job& job, const fused_side& side, const token
     head_job sub = h;
     sub.heads = count;
     sub.in_token_stride = sub.out_token_stride = 0;  // rows.first's rows are at in / out themselves
-    const float* weight = norm.span_token ? side.weight + h0 * d : side.weight;
+    const float* weight = norm.span_token ? offset_weights(side.weight, h0 * d) : side.weight;
     if (norm.only) {  // the norm alone: straight to the output
       for (std::size_t i = 0; i < count; ++i) {
         const Tin* src = chunk_in + static_cast<std::ptrdiff_t>(i) * h.in_head_stride;
         const float r = norm.span_token ? r_token : rms_scale(sum_of_squares(src, d), d, norm.eps);
         normalize_row(norm.kind, src, chunk_out + static_cast<std::ptrdiff_t>(i) * h.out_head_stride, d, r,
-                      norm.span_token ? weight + i * d : weight);
+                      norm.span_token ? offset_weights(weight, i * d) : weight);
       }
     } else if (!norm.after_rope) {
       for (std::size_t i = 0; i < count; ++i) {
         const Tin* src = chunk_in + static_cast<std::ptrdiff_t>(i) * h.in_head_stride;
         const float r = norm.span_token ? r_token : rms_scale(sum_of_squares(src, d), d, norm.eps);
-        normalize_row(norm.kind, src, scratch + i * d, d, r, norm.span_token ? weight + i * d : weight);
+        normalize_row(norm.kind, src, scratch + i * d, d, r, norm.span_token ? offset_weights(weight, i * d) : weight);
       }
       sub.in = scratch;
       sub.in_head_stride = static_cast<std::ptrdiff_t>(d);
@@ -163,7 +166,7 @@ inline void fused_heads(const rope_job& job, const fused_side& side, const token
         const Tin* src = scratch + i * d;
         const float r = norm.span_token ? r_token : rms_scale(sum_of_squares(src, d), d, norm.eps);
         normalize_row(norm.kind, src, chunk_out + static_cast<std::ptrdiff_t>(i) * h.out_head_stride, d, r,
-                      norm.span_token ? weight + i * d : weight);
+                      norm.span_token ? offset_weights(weight, i * d) : weight);
       }
     }
   }
@@ -355,11 +358,14 @@ inline fused_side side_at(const head_job& job, const float* weight, bool interle
   return {job, weight, select_heads(job.in_type, job.out_type, interleaved),
           select_heads(job.in_type, job.in_type, interleaved)};
 }
+// (A null side stays null: k absent, or an append's k, whose rows go to the cache.)
 inline head_job rows_at(head_job job, std::size_t token) noexcept {
-  job.in = static_cast<const unsigned char*>(job.in) +
-           static_cast<std::ptrdiff_t>(token) * job.in_token_stride * static_cast<std::ptrdiff_t>(::cope::size_of(job.in_type));
-  job.out = static_cast<unsigned char*>(job.out) +
-            static_cast<std::ptrdiff_t>(token) * job.out_token_stride * static_cast<std::ptrdiff_t>(::cope::size_of(job.out_type));
+  if (job.in != nullptr)
+    job.in = static_cast<const unsigned char*>(job.in) +
+             static_cast<std::ptrdiff_t>(token) * job.in_token_stride * static_cast<std::ptrdiff_t>(::cope::size_of(job.in_type));
+  if (job.out != nullptr)
+    job.out = static_cast<unsigned char*>(job.out) +
+              static_cast<std::ptrdiff_t>(token) * job.out_token_stride * static_cast<std::ptrdiff_t>(::cope::size_of(job.out_type));
   return job;
 }
 
