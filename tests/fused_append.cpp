@@ -172,6 +172,62 @@ TEST_CASE("rope + append: the cache and q equal rotate-then-copy, bit for bit") 
   CHECK(calls > 300);
 }
 
+TEST_CASE("rope + append: prefill-sized appends (cache rows streamed) equal rotate-then-copy, bit for bit") {
+  // Above 4 MiB of cache rows a call stores them past the caches (non-temporal stores, ends by memcpy):
+  // the same bytes, at unaligned cache bases too, and slots not addressed keep theirs.
+  std::mt19937 rng(73);
+  const std::size_t tokens = 2304, q_heads = 2, kv_heads = 8, head_dim = 64, page_size = 16;
+  const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e4, 1.0});
+  std::vector<std::int64_t> ids(tokens), slots(tokens);
+  std::iota(ids.begin(), ids.end(), std::int64_t{0});
+  std::iota(slots.begin(), slots.end(), std::int64_t{page_size});  // page 0 left alone
+  std::shuffle(slots.begin(), slots.end(), rng);
+  for (std::size_t t = 0; t < tokens; t += 97) slots[t] = -1;
+  const cope::positions pos = cope::positions::from_ids(ids.data(), tokens);
+  for (cache_type ct : {cache_type::f32, cache_type::bf16})
+    for (kv_layout lay : {kv_layout::nhd, kv_layout::hnd})
+      for (std::size_t shift : {std::size_t{0}, std::size_t{4}}) {
+        tensor q(dtype::f32, tokens, q_heads, head_dim), k(dtype::f32, tokens, kv_heads, head_dim),
+            v(dtype::f32, tokens, kv_heads, head_dim);
+        q.fill(rng);
+        k.fill(rng);
+        v.fill(rng);
+        cope::kv_cache cache = cope::kv_cache::paged(nullptr, nullptr, ct, lay, tokens / page_size + 1, page_size, kv_heads, head_dim);
+        // The cache bases: 64-byte aligned (std::vector promises 16), then moved by `shift` bytes.
+        std::vector<unsigned char> k_bytes = patterned(cache.bytes() + 64), v_bytes = patterned(cache.bytes() + 64);
+        auto base = [&](std::vector<unsigned char>& b) {
+          return b.data() + ((64 - reinterpret_cast<std::uintptr_t>(b.data()) % 64) % 64 + shift) % 64;
+        };
+        cache.k = base(k_bytes);
+        cache.v = base(v_bytes);
+        const auto cache_end = static_cast<std::ptrdiff_t>(cache.bytes());
+        std::vector<unsigned char> k_want(static_cast<unsigned char*>(cache.k), static_cast<unsigned char*>(cache.k) + cache_end),
+            v_want(static_cast<unsigned char*>(cache.v), static_cast<unsigned char*>(cache.v) + cache_end);
+        tensor q_want(dtype::f32, tokens, q_heads, head_dim), k_rot(dtype_of(ct), tokens, kv_heads, head_dim);
+        const cope::rope_args r = cope::rope_args::out_of_place(q.view(), q_want.view(), k.view(), k_rot.view(), pos);
+        REQUIRE(cope::try_apply_rope(s, r).ok());
+        for (std::size_t t = 0; t < tokens; ++t)
+          if (slots[t] >= 0)
+            for (std::size_t h = 0; h < kv_heads; ++h) {
+              store_row(k_rot, (t * kv_heads + h) * head_dim, cache, cache_row(k_want, cache, static_cast<std::size_t>(slots[t]), h));
+              store_row(v, (t * kv_heads + h) * head_dim, cache, cache_row(v_want, cache, static_cast<std::size_t>(slots[t]), h));
+            }
+        cope::append_args a;
+        a.q = a.q_out = q.view();
+        a.k = k.view();
+        a.v = v.view();
+        a.cache = cache;
+        a.slots = cope::slot_mapping::from(slots.data(), tokens);
+        a.pos = pos;
+        INFO(cope::to_string(ct) << " cache, " << (lay == kv_layout::nhd ? "NHD" : "HND") << ", base + " << shift);
+        REQUIRE(cache.bytes() * 2 > (std::size_t{4} << 20));
+        REQUIRE(cope::try_apply_rope_append(s, a).ok());
+        CHECK(q.bytes == q_want.bytes);
+        CHECK(std::equal(k_want.begin(), k_want.end(), static_cast<unsigned char*>(cache.k)));
+        CHECK(std::equal(v_want.begin(), v_want.end(), static_cast<unsigned char*>(cache.v)));
+      }
+}
+
 TEST_CASE("rope + append: q8_0 blocks are llama.cpp's reference quantizer's, ties and zeros included") {
   // Rows chosen for the quantizer's edges: a zero block (d = 0), values at exact halves after scaling
   // (roundf takes them away from zero), a negative maximum.

@@ -140,14 +140,14 @@ std::vector<float> random_weights(std::size_t n, std::mt19937& rng) {
 
 }  // namespace
 
-// Two shapes: a partial rotary window inside the row (the scratch path), and the whole row of 128
-// (the register path, where it applies).
+// A partial rotary window inside the row (the scratch path), and whole rows of 64, 128 and 256 (the
+// register path's three row shapes, where it applies).
 struct shape {
   std::size_t head_dim;
   double partial_rotary_factor;
   std::size_t rotary_offset;
 };
-constexpr shape shapes[] = {{64, 0.75, 8}, {128, 1.0, 0}};
+constexpr shape shapes[] = {{64, 0.75, 8}, {64, 1.0, 0}, {128, 1.0, 0}, {256, 1.0, 0}};
 
 TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for bit") {
   for (const shape& sh : shapes) {
@@ -155,7 +155,8 @@ TEST_CASE("qk-norm + rope: the model's float32 sequence then apply_rope, bit for
   const std::size_t tokens = 5, q_heads = 4, k_heads = 2, head_dim = sh.head_dim;
   const cope::spectrum s = cope::rope_default(static_cast<int>(head_dim), {1e4, sh.partial_rotary_factor});
   const cope::rope_table table = cope::make_table(s, 64);
-  const cope::axis_map map = sh.head_dim == 64 ? cope::axis_map::sectioned({8, 8, 8}) : cope::axis_map::sectioned({16, 24, 24});
+  const int pairs = static_cast<int>(static_cast<double>(head_dim) * sh.partial_rotary_factor) / 2;
+  const cope::axis_map map = cope::axis_map::sectioned({pairs / 4, 3 * pairs / 8, pairs - pairs / 4 - 3 * pairs / 8});
   const std::vector<float> qw = random_weights(head_dim, rng), kw = random_weights(head_dim, rng);
   const std::vector<float> qw_token = random_weights(q_heads * head_dim, rng), kw_token = random_weights(k_heads * head_dim, rng);
   // Multiples of 1/8 up to 4 in magnitude: their squares and every partial sum are exact in float32 (and

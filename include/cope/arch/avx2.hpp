@@ -52,6 +52,17 @@ struct fv : ::cope::detail::vector_defaults {
     const __m256i packed = _mm256_packus_epi32(_mm256_srli_epi32(r, 16), _mm256_srli_epi32(r, 16));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(_mm256_permute4x64_epi64(packed, 0x08)));
   }
+  // A 64-byte line from src (any alignment) to dst (64-byte aligned) by non-temporal stores: written
+  // without first reading the line in (the fused append's DRAM-sized cache writes), then stream_fence
+  // orders them before the call returns.
+  static constexpr bool streams_lines = true;
+  static void stream_line(void* dst, const void* src) noexcept {
+    const auto* s = static_cast<const __m256i*>(src);
+    auto* d = static_cast<__m256i*>(dst);
+    _mm256_stream_si256(d, _mm256_loadu_si256(s));
+    _mm256_stream_si256(d + 1, _mm256_loadu_si256(s + 1));
+  }
+  static void stream_fence() noexcept { _mm_sfence(); }
   static type set1(float x) noexcept { return _mm256_set1_ps(x); }
   static type add(type a, type b) noexcept { return _mm256_add_ps(a, b); }
   static type div(type a, type b) noexcept { return _mm256_div_ps(a, b); }

@@ -248,6 +248,104 @@ inline void norm_rope_rows(const head_job& h, const float* r, const float* w, bo
 
 using norm_rope_rows_fn = void (*)(const head_job&, const float*, const float*, bool, const float*, const float*) noexcept;
 
+// bf16 rows where fv2 splits them (V::splits_bf16, as bf16_heads_split rotates them): each raw vector of
+// 2 * width halves is split into its even and its odd elements as float32 (exact, without the widening
+// shuffles of fv2::load), normalized and rotated there and joined back (rounding to bfloat16 once). Lane
+// by lane the arithmetic is norm_rope_rows's (x * r, its roundings, the weight, the layout's element-wise
+// rotation), so the bits are too. w is in split order (split_order: each 32 weights' even ones, then
+// their odd ones); a, b are the angle rows as norm_rope_rows takes them.
+template <class V, bool interleaved, std::size_t P>
+inline void norm_rope_rows_split(const head_job& h, const float* r, const float* w, bool cast_first, const float* a,
+                                 const float* b) noexcept {
+  using F = typename V::type;
+  using bf16 = ::cope::bfloat16;
+  constexpr std::size_t lanes = V::width, step = 2 * lanes, raws = 2 * P / step;
+  const bf16* in = static_cast<const bf16*>(h.in);
+  bf16* out = static_cast<bf16*>(h.out);
+  // y = x * r (rounded for weight_after_cast), times the weight, rounded: each lane as normalize_row.
+  auto normalized = [cast_first](F x, F rv, const float* weight) {
+    F v = V::mul(x, rv);
+    if (cast_first) v = V::round_bf16(v);
+    return V::round_bf16(V::mul(v, V::load(weight)));
+  };
+  if constexpr (interleaved) {
+    // A lane is a pair (x even, y odd); a, b spread (c, c; -s, s): c from a's even elements, s from b's odd.
+    F c[raws], sn[raws], unused;
+    for (std::size_t k = 0; k < raws; ++k) {
+      V::load_even_odd(a + k * step, c[k], unused);
+      V::load_even_odd(b + k * step, unused, sn[k]);
+    }
+    for (std::size_t i = 0; i < h.heads; ++i, in += h.in_head_stride, out += h.out_head_stride) {
+      const F rv = V::set1(r[i]);
+      for (std::size_t k = 0; k < raws; ++k) {
+        F x, y;
+        V::split(V::load_raw(in + k * step), x, y);
+        x = normalized(x, rv, w + k * step);
+        y = normalized(y, rv, w + k * step + lanes);
+        V::store_raw(out + k * step, V::join(V::fmsub(x, c[k], V::mul(y, sn[k])), V::fmadd(y, c[k], V::mul(x, sn[k]))));
+      }
+    }
+  } else {
+    constexpr std::size_t half = raws / 2;
+    F ce[half], co[half], se[half], so[half];
+    for (std::size_t k = 0; k < half; ++k) {
+      V::load_even_odd(a + k * step, ce[k], co[k]);
+      V::load_even_odd(b + k * step, se[k], so[k]);
+    }
+    for (std::size_t i = 0; i < h.heads; ++i, in += h.in_head_stride, out += h.out_head_stride) {
+      const F rv = V::set1(r[i]);
+      for (std::size_t k = 0; k < half; ++k) {
+        F xe, xo, ye, yo;
+        V::split(V::load_raw(in + k * step), xe, xo);
+        V::split(V::load_raw(in + P + k * step), ye, yo);
+        xe = normalized(xe, rv, w + k * step);
+        xo = normalized(xo, rv, w + k * step + lanes);
+        ye = normalized(ye, rv, w + P + k * step);
+        yo = normalized(yo, rv, w + P + k * step + lanes);
+        V::store_raw(out + k * step, V::join(V::fmsub(xe, ce[k], V::mul(ye, se[k])), V::fmsub(xo, co[k], V::mul(yo, so[k]))));
+        V::store_raw(out + P + k * step,
+                     V::join(V::fmadd(xe, se[k], V::mul(ye, ce[k])), V::fmadd(xo, so[k], V::mul(yo, co[k]))));
+      }
+    }
+  }
+}
+
+// Whether a side's register path is norm_rope_rows_split (its weights then in split order).
+inline bool splits_rows(const rope_job& job, const head_job& side) noexcept {
+  return fv2::splits_bf16 && !job.norm.only && side.in_type == ::cope::dtype::bf16 &&
+         side.out_type == ::cope::dtype::bf16;
+}
+
+// (V: fv2, a parameter so that the split operations are looked up only where V has them.)
+template <class V = fv2>
+inline norm_rope_rows_fn select_norm_rope_rows_split(bool interleaved, std::size_t pairs) noexcept {
+  if constexpr (V::splits_bf16) {
+    switch (pairs) {
+      case 32: return interleaved ? &norm_rope_rows_split<V, true, 32> : &norm_rope_rows_split<V, false, 32>;
+      case 64: return interleaved ? &norm_rope_rows_split<V, true, 64> : &norm_rope_rows_split<V, false, 64>;
+      case 128: return interleaved ? &norm_rope_rows_split<V, true, 128> : &norm_rope_rows_split<V, false, 128>;
+      default: break;
+    }
+  }
+  static_cast<void>(interleaved);
+  static_cast<void>(pairs);
+  return nullptr;
+}
+
+// n weights (a multiple of 2 * fv2::width) reordered for norm_rope_rows_split: each 2 * width of them
+// as split() parts a raw vector, the even ones, then the odd ones.
+inline void split_order(float* w, std::size_t n) noexcept {
+  constexpr std::size_t step = 2 * fv2::width;
+  float group[step];
+  for (std::size_t g = 0; g + step <= n; g += step) {
+    for (std::size_t i = 0; i < step / 2; ++i) {
+      group[i] = w[g + 2 * i];
+      group[step / 2 + i] = w[g + 2 * i + 1];
+    }
+    std::memcpy(w + g, group, sizeof(group));
+  }
+}
+
 template <class Tin, class Tout, bool interleaved, bool rotate = true>
 inline norm_rope_rows_fn select_norm_rope_rows(std::size_t pairs) noexcept {
   if constexpr (fv2::width >= 2) {
@@ -279,9 +377,11 @@ inline norm_rope_rows_fn select_norm_rope_rows(const rope_job& job, const head_j
   const bool il = job.interleaved;
   if (side.in_type == dtype::f32 && side.out_type == dtype::f32)
     return il ? select_norm_rope_rows<float, float, true>(job.pairs) : select_norm_rope_rows<float, float, false>(job.pairs);
-  if (side.in_type == dtype::bf16 && side.out_type == dtype::bf16)
+  if (side.in_type == dtype::bf16 && side.out_type == dtype::bf16) {
+    if (splits_rows(job, side)) return select_norm_rope_rows_split(il, job.pairs);
     return il ? select_norm_rope_rows<bfloat16, bfloat16, true>(job.pairs)
               : select_norm_rope_rows<bfloat16, bfloat16, false>(job.pairs);
+  }
   if (side.in_type == dtype::f16 && side.out_type == dtype::f16)
     return il ? select_norm_rope_rows<float16, float16, true>(job.pairs)
               : select_norm_rope_rows<float16, float16, false>(job.pairs);
@@ -426,6 +526,38 @@ inline void copy_row(const void* in, ::cope::dtype in_type, void* out, ::cope::d
   }
 }
 
+// A call that writes at least this many cache bytes (k and v) stores its cache rows past the caches,
+// where the ISA streams lines: such a write is DRAM-sized (a prefill's), and ordinary stores would read
+// every line in before filling it, as the bulk copies (memcpy, rep movsb) engines compare with do not.
+// Smaller calls (decode) keep ordinary stores, which leave the rows in cache for the attention after.
+inline constexpr std::size_t stream_cache_bytes = std::size_t{4} << 20;
+
+// n bytes from src to dst: dst's whole 64-byte lines by stream_line (where the ISA streams), its
+// unaligned ends by memcpy. (V: fv, a parameter so that stream_line is looked up only where it exists.)
+template <class V = fv>
+inline void stream_copy(void* dst, const void* src, std::size_t n) noexcept {
+  if constexpr (V::streams_lines) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    const std::size_t head = (64 - (reinterpret_cast<std::uintptr_t>(d) & 63)) & 63;
+    if (head >= n) return static_cast<void>(std::memcpy(d, s, n));
+    std::memcpy(d, s, head);
+    d += head;
+    s += head;
+    n -= head;
+    for (; n >= 64; n -= 64, d += 64, s += 64) V::stream_line(d, s);
+    std::memcpy(d, s, n);
+  } else {
+    std::memcpy(dst, src, n);
+  }
+}
+
+// The streamed lines ordered before what follows, as ordinary stores are (a no-op where nothing streams).
+template <class V = fv>
+inline void stream_fence() noexcept {
+  if constexpr (V::streams_lines) V::stream_fence();
+}
+
 // Byte offset of (slot, head 0) in a cache, and the bytes from one head's row to the next.
 inline std::size_t cache_row_offset(const cache_job& c, std::size_t slot, std::size_t& head_step) noexcept {
   const std::size_t page = slot / c.page_size, row = slot % c.page_size;
@@ -444,9 +576,25 @@ inline std::int64_t slot_of(const cache_job& c, position_cursor& cursor, std::si
                      : static_cast<std::int64_t>(static_cast<const std::int32_t*>(c.slots)[t]);
 }
 
-// v's rows of token t into the cache row at `offset` (converted, or quantized to q8_0 through `wide`).
+// v's rows of token t prefetched (the next token's, while this one's q and k are rotated): they are
+// read once, by a copy the hardware prefetchers alone leave waiting on memory. Addresses only.
+inline void prefetch_values(const cache_job& c, std::size_t t) noexcept {
+  const std::size_t in_size = ::cope::size_of(c.v_type), row_bytes = c.head_dim * in_size;
+  const std::uintptr_t token = reinterpret_cast<std::uintptr_t>(c.v_in) +
+                               static_cast<std::uintptr_t>(static_cast<std::ptrdiff_t>(t) * c.v_token_stride *
+                                                           static_cast<std::ptrdiff_t>(in_size));
+  for (std::size_t h = 0; h < c.kv_heads; ++h) {
+    const std::uintptr_t row = token + static_cast<std::uintptr_t>(static_cast<std::ptrdiff_t>(h) * c.v_head_stride *
+                                                                    static_cast<std::ptrdiff_t>(in_size));
+    for (std::uintptr_t line = row & ~std::uintptr_t{63}; line < row + row_bytes; line += 64)
+      COPE_PREFETCH(reinterpret_cast<const void*>(line));
+  }
+}
+
+// v's rows of token t into the cache row at `offset` (converted, or quantized to q8_0 through `wide`;
+// streamed: converted into `wide`, then streamed).
 inline void append_values(const cache_job& c, std::size_t t, std::size_t offset, std::size_t head_step,
-                          float* wide) noexcept {
+                          float* wide, bool stream) noexcept {
   const std::size_t in_size = ::cope::size_of(c.v_type);
   const auto* in = static_cast<const unsigned char*>(c.v_in) +
                    static_cast<std::ptrdiff_t>(t) * c.v_token_stride * static_cast<std::ptrdiff_t>(in_size);
@@ -455,6 +603,10 @@ inline void append_values(const cache_job& c, std::size_t t, std::size_t offset,
     if (c.q8_0) {
       widen_row(in, c.v_type, c.head_dim, wide);
       quantize_q8_0(wide, c.head_dim, out);
+    } else if (stream) {
+      const void* row = in;
+      if (c.v_type != c.type) row = (copy_row(in, c.v_type, wide, c.type, c.head_dim), wide);
+      stream_copy(out, row, c.head_dim * ::cope::size_of(c.type));
     } else {
       copy_row(in, c.v_type, out, c.type, c.head_dim);
     }
@@ -481,6 +633,15 @@ inline void run_fused(const rope_job& job) noexcept {
   alignas(64) float q_w[2 * max_pairs], k_w[2 * max_pairs];
   if (q_fast != nullptr) fused_weights(job.norm.kind, job.norm.q_weight, job.q.head_dim, q_w);
   if (k_fast != nullptr) fused_weights(job.norm.kind, job.norm.k_weight, job.k.head_dim, k_w);
+  if (q_fast != nullptr && splits_rows(job, job.q)) split_order(q_w, job.q.head_dim);
+  if (k_fast != nullptr && splits_rows(job, k_target)) split_order(k_w, job.k.head_dim);
+  // Large appends stream their cache rows (stream_cache_bytes): k's are rotated into the staging rows
+  // first, then streamed.
+  const std::size_t cache_token_bytes = cache.kv_heads * cache.row_bytes;
+  const bool stream = fv::streams_lines && to_cache && has_k && !cache.q8_0 &&
+                      cache_token_bytes <= sizeof(staging) &&
+                      (job.token_end - job.token_begin) * cache_token_bytes * (cache.v_in != nullptr ? 2 : 1) >=
+                          stream_cache_bytes;
   position_cursor cursor(job.pos, job.token_begin);
   // One side of token t: side.rows addresses the token's rows (head 0 of in and out); without a norm the
   // rotation alone runs on `plain`, the side with its token strides (in place, the heads loops then
@@ -493,42 +654,73 @@ inline void run_fused(const rope_job& job) noexcept {
   };
   head_job k_plain = k_target;  // k's rows as the rotation alone takes them: out at the token's slot
   k_plain.out_token_stride = 0;
-  for_each_block(job, 1, [&](token_rows& rows) {
-    const std::size_t t = rows.first;
-    q.rows = rows_at(job.q, t);
-    k.rows = rows_at(k_target, t);
-    const head_job next_q = rows_at(job.q, t + 1);
-    rows.then = has_k ? &job.k : nullptr;
-    rows.then_step = 0;
-    one_side(q, job.q, q_fast, q_fn, q_w, has_k ? k.rows : next_q, rows);
+  // A block of tokens at a time, each side's rows in turn (q's, then k's, then v's): token by token, the
+  // five streams interleaved (q, k, v and the two caches) ran a prefill far slower than the rotations
+  // and copies they replace (docs/performance.md).
+  const std::size_t block = max_block(job.pairs);
+  std::int64_t slot[token_block];
+  std::size_t offset[token_block], head_step = 0;
+  for_each_block(job, block, [&](token_rows& rows) {
+    const std::size_t first = rows.first, count = rows.count, end = first + count;
+    token_rows one = rows;  // token first + i's angle rows alone
+    one.count = 1;
+    auto token = [&](std::size_t i) -> const token_rows& {
+      one.first = first + i;
+      one.c[0] = rows.c[i];
+      one.s[0] = rows.s[i];
+      return one;
+    };
+    // q's rows; the register path prefetches the rows visited next, the rotation alone its next token's
+    // (the next block's first q rows after the last: in cache by then).
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t t = first + i;
+      q.rows = rows_at(job.q, t);
+      one.then = nullptr;
+      one_side(q, job.q, q_fast, q_fn, q_w, t + 1 < end || !has_k ? rows_at(job.q, t + 1) : rows_at(k_target, first),
+               token(i));
+    }
     if (!has_k) return;
-    std::size_t offset = 0, head_step = 0;
-    if (to_cache) {
-      const std::int64_t slot = slot_of(cache, cursor, t);
-      if (slot < 0) return;  // skipped (speculative decoding's rejected tokens)
-      offset = cache_row_offset(cache, static_cast<std::size_t>(slot), head_step);
+    if (to_cache && cache.v_in != nullptr) prefetch_values(cache, first);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::size_t t = first + i;
+      k.rows = rows_at(k_target, t);
+      if (to_cache) {
+        slot[i] = slot_of(cache, cursor, t);
+        if (slot[i] < 0) continue;  // skipped (speculative decoding's rejected tokens)
+        offset[i] = cache_row_offset(cache, static_cast<std::size_t>(slot[i]), head_step);
+        if (cache.q8_0 || stream) {
+          k.rows.out = staging;
+          k.rows.out_head_stride = static_cast<std::ptrdiff_t>(job.k.head_dim);
+        } else {
+          k.rows.out = static_cast<unsigned char*>(cache.k) + offset[i];
+          k.rows.out_head_stride = static_cast<std::ptrdiff_t>(head_step / ::cope::size_of(cache.type));
+        }
+        k_plain.out = k.rows.out;
+        k_plain.out_head_stride = k.rows.out_head_stride;
+      }
+      one.then = t + 1 < end ? nullptr : &job.q;  // the next block's q after the last
+      one.then_step = 1;
+      one_side(k, to_cache ? k_plain : job.k, k_fast, k_fn, k_w, t + 1 < end ? rows_at(k_target, t + 1) : rows_at(job.q, t + 1),
+               token(i));
+      if (!to_cache) continue;
       if (cache.q8_0) {
-        k.rows.out = staging;
-        k.rows.out_head_stride = static_cast<std::ptrdiff_t>(job.k.head_dim);
-      } else {
-        k.rows.out = static_cast<unsigned char*>(cache.k) + offset;
-        k.rows.out_head_stride = static_cast<std::ptrdiff_t>(head_step / ::cope::size_of(cache.type));
-      }
-      k_plain.out = k.rows.out;
-      k_plain.out_head_stride = k.rows.out_head_stride;
-    }
-    rows.then = &job.q;
-    rows.then_step = 1;
-    one_side(k, to_cache ? k_plain : job.k, k_fast, k_fn, k_w, next_q, rows);
-    if (!to_cache) return;
-    if (cache.q8_0) {
-      const std::size_t row = job.k.head_dim * ::cope::size_of(job.k.in_type);
-      for (std::size_t h = 0; h < cache.kv_heads; ++h) {
-        widen_row(reinterpret_cast<const unsigned char*>(staging) + h * row, job.k.in_type, cache.head_dim, wide);
-        quantize_q8_0(wide, cache.head_dim, static_cast<unsigned char*>(cache.k) + offset + h * head_step);
+        const std::size_t row = job.k.head_dim * ::cope::size_of(job.k.in_type);
+        for (std::size_t h = 0; h < cache.kv_heads; ++h) {
+          widen_row(reinterpret_cast<const unsigned char*>(staging) + h * row, job.k.in_type, cache.head_dim, wide);
+          quantize_q8_0(wide, cache.head_dim, static_cast<unsigned char*>(cache.k) + offset[i] + h * head_step);
+        }
+      } else if (stream) {
+        for (std::size_t h = 0; h < cache.kv_heads; ++h)
+          stream_copy(static_cast<unsigned char*>(cache.k) + offset[i] + h * head_step,
+                      reinterpret_cast<const unsigned char*>(staging) + h * cache.row_bytes, cache.row_bytes);
       }
     }
-    if (cache.v_in != nullptr) append_values(cache, t, offset, head_step, wide);
+    if (!to_cache || cache.v_in == nullptr) return;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (first + i + 1 < end) prefetch_values(cache, first + i + 1);
+      if (slot[i] >= 0) append_values(cache, first + i, offset[i], head_step, wide, stream);
+    }
   });
+  if (stream) stream_fence();
 }
 

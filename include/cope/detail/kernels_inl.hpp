@@ -8,7 +8,9 @@
 //               for float, float16, bfloat16 (converting); set1, add, mul, fmadd(a, b, c) = a*b + c,
 //               div, sqrt (IEEE, lane by lane), sum(v) (the lanes' sum, in the ISA's own order),
 //               fmsub(a, b, c) = a*b - c, swap_pairs; where pair_shuffles is true, deinterleave,
-//               interleave and load_in_pair_order (the split of interleaved pairs).
+//               interleave and load_in_pair_order (the split of interleaved pairs); where
+//               streams_lines is true, stream_line(dst, src) (64 bytes by non-temporal stores) and
+//               stream_fence() (the fused append's large cache writes).
 //   fv2         the float vector for rows stored in 2-byte types (f16/bf16 in and out) and for float32
 //               rows rotated in place: the same interface; `using fv2 = fv;` unless the ISA computes
 //               those rows on wider vectors. Where splits_bf16 is true: raw (a vector of 2 * width
@@ -226,9 +228,10 @@ struct token_rows {
   const float* s[token_block] = {};
   float* cc = nullptr;  // 2 * pairs floats each
   float* ss = nullptr;
-  // The rows rotated after a token's heads, for for_each_head's prefetch: those of `then` at token +
-  // then_step (with k in the call: q's token t, then k's token t, then q's token t + 1), or, where `then`
-  // is null, the same job's next token.
+  // The rows rotated after the block's last token, for for_each_head's prefetch: those of `then` at
+  // token first + then_step (with k in the call: q's block, then k's from its first token, then_step 0,
+  // then q's next block, then_step count), or, where `then` is null, the same job's next token (as after
+  // every other token of the block).
   const head_job* then = nullptr;
   std::size_t then_step = 1;
 };
@@ -364,8 +367,9 @@ inline void for_each_head(const head_job& job, const token_rows& rows, std::size
       // The row prefetched next, `ahead` rows on, and the step to the one after: this token's later heads,
       // then from head 0 of the rows visited next (`then`'s where it has rows, else this job's next token),
       // whose rows are taken to follow at their head stride (so they do in a [token][head][dim] tensor).
-      const head_job& later = rows.then != nullptr && rows.then->heads != 0 ? *rows.then : job;
-      const std::size_t later_token = token + (&later == &job ? 1 : rows.then_step);
+      const bool last = token + 1 == rows.first + rows.count;
+      const head_job& later = last && rows.then != nullptr && rows.then->heads != 0 ? *rows.then : job;
+      const std::size_t later_token = &later == &job ? token + 1 : rows.first + rows.then_step;
       const auto later_step = static_cast<std::uintptr_t>(later.in_head_stride) * ::cope::size_of(later.in_type);
       const std::size_t ahead = (prefetch_distance_bytes + row_bytes - 1) / row_bytes;
       // From head switch_at on, the rows prefetched are later's (from head 0 where ahead >= heads).
@@ -912,17 +916,16 @@ inline void for_each_block(const rope_job& job, std::size_t block, Consume&& con
 }
 
 inline void run(const rope_job& job, heads_fn q_fn, heads_fn k_fn) noexcept {
-  // With k in the call, each token's q rows and k rows are rotated one after the other: in blocks of 16
-  // the one call measured 0.999 of two separate calls at 16384 tokens (GQA 32 + 8 heads), token by token
-  // 1.01 (and 1.03-1.06 before blocks).
-  const std::size_t block = job.k.heads != 0 ? 1 : max_block(job.pairs);
-  for_each_block(job, block, [&](token_rows& rows) {
+  // With k in the call, a block of tokens' q rows, then the same tokens' k rows, as run_fused visits
+  // them (where token by token cost its append a third more: docs/performance.md); for the rotation
+  // alone the two orders measured alike.
+  for_each_block(job, max_block(job.pairs), [&](token_rows& rows) {
     rows.then = job.k.heads != 0 ? &job.k : nullptr;
     rows.then_step = 0;
     q_fn(job.q, rows, job.pairs, job.rotary_offset);
     if (job.k.heads != 0) {
       rows.then = &job.q;
-      rows.then_step = 1;
+      rows.then_step = rows.count;
       k_fn(job.k, rows, job.pairs, job.rotary_offset);
     }
   });

@@ -29,6 +29,8 @@ struct vector_defaults {
   // Values rounded to float16 / bfloat16 precision in registers: round_f16, round_bf16 (as a store to
   // the type and a load back would give).
   static constexpr bool rounds_in_registers = false;
+  // 64-byte lines stored past the caches (non-temporal stores): stream_line, stream_fence.
+  static constexpr bool streams_lines = false;
 };
 
 // detect<Op, V>: true when Op<V> is well formed.
