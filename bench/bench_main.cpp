@@ -86,6 +86,37 @@ void paired(benchmark::State& st, const std::function<void()>& baseline, const s
   if (batch > 1) st.counters["s_per_call"] = median(work_times) / batch;
 }
 
+// Alternates the case's work with each of its baselines (one pass each, in turn), and reports for each
+// baseline median baseline pass / median work pass under the baseline's counter name.
+struct baseline {
+  const char* counter;
+  std::function<void()> pass;
+};
+void compared(benchmark::State& st, const std::function<void()>& work, const std::vector<baseline>& baselines) {
+  using clock = std::chrono::steady_clock;
+  std::vector<std::vector<double>> base_times(baselines.size());
+  std::vector<double> work_times;
+  for (auto _ : st) {
+    for (std::size_t b = 0; b < baselines.size(); ++b) {
+      const auto t0 = clock::now();
+      baselines[b].pass();
+      benchmark::ClobberMemory();
+      base_times[b].push_back(std::chrono::duration<double>(clock::now() - t0).count());
+    }
+    const auto t0 = clock::now();
+    work();
+    benchmark::ClobberMemory();
+    work_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+    st.SetIterationTime(work_times.back());
+  }
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  if (work_times.empty()) return;
+  for (std::size_t b = 0; b < baselines.size(); ++b) st.counters[baselines[b].counter] = median(base_times[b]) / median(work_times);
+}
+
 // ---- buffers ------------------------------------------------------------------------------------
 
 struct aligned_deleter {
@@ -115,6 +146,26 @@ void set_rates(benchmark::State& st, std::size_t tokens, std::size_t tensor_byte
 
 // ---- floors: in-place read-modify-write and copy ----------------------------------------------------
 
+// The in-place f32 floor, x *= c then c = 1 / c, with explicit 512-bit vectors four per step where the
+// machine has them: faster here than the loop as GCC 12 vectorizes it (floor_methods measures both;
+// docs/performance.md), so the floor every f32 in-place case is paired with.
+void inplace_f32_explicit(float* x, std::size_t n, float& c) {
+  std::size_t i = 0;
+#if defined(__AVX512F__)
+  const __m512 cv = _mm512_set1_ps(c);
+  for (; i + 64 <= n; i += 64) {
+    const __m512 a = _mm512_mul_ps(_mm512_loadu_ps(x + i), cv), b = _mm512_mul_ps(_mm512_loadu_ps(x + i + 16), cv);
+    const __m512 e = _mm512_mul_ps(_mm512_loadu_ps(x + i + 32), cv), d = _mm512_mul_ps(_mm512_loadu_ps(x + i + 48), cv);
+    _mm512_storeu_ps(x + i, a);
+    _mm512_storeu_ps(x + i + 16, b);
+    _mm512_storeu_ps(x + i + 32, e);
+    _mm512_storeu_ps(x + i + 48, d);
+  }
+#endif
+  for (; i < n; ++i) x[i] *= c;
+  c = 1.0f / c;
+}
+
 // The in-place floor multiplies 4-byte elements by c (c and 1/c in turn, so values stay put) and flips
 // the sign bit of 2-byte ones; the copy floor copies. Either over its own buffers or over a case's (the
 // apply cases: the floor then runs over exactly the case's bytes and the pair's working set is the
@@ -137,9 +188,7 @@ struct floor_pass {
         b(static_cast<unsigned char*>(copy_to)) {}
   void operator()() {
     if (element == 4 && kind == "inplace") {
-      float* x = reinterpret_cast<float*>(a);
-      for (std::size_t i = 0; i < n; ++i) x[i] *= c;
-      c = 1.0f / c;
+      inplace_f32_explicit(reinterpret_cast<float*>(a), n, c);
     } else if (element == 4) {
       const float* x = reinterpret_cast<const float*>(a);
       float* y = reinterpret_cast<float*>(b);
@@ -329,20 +378,107 @@ struct apply_work {
   }
 };
 
-// A case of q alone (no k), paired with the floor over its own buffers.
+// A case of q alone (no k), paired with the floor over its own buffers; f16 / bf16 in place also with
+// their conversion ceiling over the same buffer (vs_ceiling = median ceiling pass / median case pass).
 void register_apply(const apply_case& c, const char* floor_kind, std::size_t floor_element, double at_least) {
+  const bool two_byte_in_place = c.in_place && c.type != cope::dtype::f32;
   add(case_name(c), [=](benchmark::State& st) {
     apply_work work(c);
     floor_pass floor(floor_kind, floor_element, work.tensor_bytes / floor_element, work.q.get(),
                      c.in_place ? nullptr : work.out.get());
-    paired(st, std::ref(floor), std::ref(work), "floor_ratio");
+    float k = 0.999f;
+    auto ceiling = [&] {
+      convert_round_trip(work.q.get(), c.type, work.tensor_bytes / 2, k);
+      k = 1.0f / k;
+    };
+    if (two_byte_in_place)
+      compared(st, std::ref(work), {{"floor_ratio", std::ref(floor)}, {"vs_ceiling", ceiling}});
+    else
+      paired(st, std::ref(floor), std::ref(work), "floor_ratio");
     set_rates(st, c.tokens, work.tensor_bytes);
     st.SetLabel(std::string(cope::active_isa()) + " vs " + floor_name(floor_kind, floor_element, c.tokens));
   }, "floor_ratio", at_least);
+  if (two_byte_in_place && c.tokens == 512) add_goal(case_name(c), "vs_ceiling", 0.95);
+}
+
+// The 1-D f32 in-place cases at `tokens` (table and on the fly, both layouts, 32 heads x 128, each over
+// its own buffers) and the in-place floor in both forms (auto-vectorized, explicit 512-bit; its own
+// buffer), measured two ways in one run: standalone (each one's passes back to back, after a warm-up
+// pass) and round-robin (one pass of each in turn, as many rounds). Reported per case and method:
+// the faster floor form's median pass / the case's median pass (sa:... and rr:...), and each floor
+// form's median ns per token. The paired floor_ratio of the apply/ cases is the third method.
+void register_floor_methods(std::size_t tokens) {
+  const std::string name = "floor_methods/f32/inplace/" + std::to_string(tokens);
+  benchmark::RegisterBenchmark(name.c_str(), [tokens](benchmark::State& st) {
+    using clock = std::chrono::steady_clock;
+    struct entry {
+      std::string name;
+      std::function<void()> pass;
+      std::vector<double> alone, round_robin;
+    };
+    const std::size_t n = tokens * heads * head_dim;
+    bytes auto_bytes = allocate(n * 4), own = allocate(n * 4);
+    fill(auto_bytes.get(), cope::dtype::f32, n);
+    fill(own.get(), cope::dtype::f32, n);
+    float c = 0.999f, c_auto = 0.999f;
+    auto auto_floor = [&] {  // the loop as GCC vectorizes it for this machine
+      float* x = reinterpret_cast<float*>(auto_bytes.get());
+      for (std::size_t i = 0; i < n; ++i) x[i] *= c_auto;
+      c_auto = 1.0f / c_auto;
+    };
+    std::vector<std::unique_ptr<apply_work>> works;
+    std::vector<entry> entries;
+    entries.push_back({"floor_auto", [&] { auto_floor(); }, {}, {}});
+    entries.push_back({"floor_512", [&] { inplace_f32_explicit(reinterpret_cast<float*>(own.get()), n, c); }, {}, {}});
+    for (bool use_table : {true, false})
+      for (cope::layout pairing : {cope::layout::rotate_half, cope::layout::interleaved}) {
+        apply_case ac;
+        ac.tokens = tokens;
+        ac.pairing = pairing;
+        ac.use_table = use_table;
+        works.push_back(std::make_unique<apply_work>(ac));
+        apply_work* w = works.back().get();
+        entries.push_back({std::string(use_table ? "table/" : "on_the_fly/") + cope::to_string(pairing), [w] { (*w)(); }, {}, {}});
+      }
+    const int passes = static_cast<int>(st.range(0));
+    auto timed = [](const std::function<void()>& f) {
+      const auto t0 = clock::now();
+      f();
+      benchmark::ClobberMemory();
+      return std::chrono::duration<double>(clock::now() - t0).count();
+    };
+    for (auto _ : st) {
+      for (entry& e : entries) {
+        e.pass();  // warm-up
+        for (int i = 0; i < passes; ++i) e.alone.push_back(timed(e.pass));
+      }
+      for (int i = 0; i < passes; ++i)
+        for (entry& e : entries) e.round_robin.push_back(timed(e.pass));
+    }
+    auto median = [](std::vector<double> v) {
+      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+      return v[v.size() / 2];
+    };
+    const double per_token = 1e9 / static_cast<double>(tokens);
+    for (const char* method : {"sa", "rr"}) {
+      const bool alone = method[0] == 's';
+      const double fa = median(alone ? entries[0].alone : entries[0].round_robin);
+      const double f512 = median(alone ? entries[1].alone : entries[1].round_robin);
+      st.counters[std::string(method) + ":floor_auto_ns"] = fa * per_token;
+      st.counters[std::string(method) + ":floor_512_ns"] = f512 * per_token;
+      for (std::size_t i = 2; i < entries.size(); ++i) {
+        const double m = median(alone ? entries[i].alone : entries[i].round_robin);
+        st.counters[std::string(method) + ":" + entries[i].name] = std::min(fa, f512) / m;
+      }
+    }
+    st.SetLabel(std::string(cope::active_isa()) + " ratio = faster floor form / case, medians of " + std::to_string(passes) +
+                " passes");
+  })->Arg(9)->Iterations(1)->Unit(benchmark::kMillisecond);
 }
 
 void register_all() {
   for (std::size_t tokens : {16384, 512}) register_floors(tokens);
+  register_floor_methods(16384);
   for (std::size_t tokens : {16384, 512}) register_conversion_ceilings(tokens);
 
   // The naive baseline: the plain scalar loop over a precomputed table, against the same floor.
@@ -574,40 +710,10 @@ void register_multi_axis() {
 
 // ---- fused operations (issue #17) -----------------------------------------------------------------
 
-// Alternates the case's work with each of its baselines (one pass each, in turn), and reports for each
-// baseline median baseline pass / median work pass under the baseline's counter name.
-struct baseline {
-  const char* counter;
-  std::function<void()> pass;
-};
-void compared(benchmark::State& st, const std::function<void()>& work, const std::vector<baseline>& baselines) {
-  using clock = std::chrono::steady_clock;
-  std::vector<std::vector<double>> base_times(baselines.size());
-  std::vector<double> work_times;
-  for (auto _ : st) {
-    for (std::size_t b = 0; b < baselines.size(); ++b) {
-      const auto t0 = clock::now();
-      baselines[b].pass();
-      benchmark::ClobberMemory();
-      base_times[b].push_back(std::chrono::duration<double>(clock::now() - t0).count());
-    }
-    const auto t0 = clock::now();
-    work();
-    benchmark::ClobberMemory();
-    work_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
-    st.SetIterationTime(work_times.back());
-  }
-  auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
-  if (work_times.empty()) return;
-  for (std::size_t b = 0; b < baselines.size(); ++b) st.counters[baselines[b].counter] = median(base_times[b]) / median(work_times);
-}
-
 // QK-RMSNorm + RoPE on Qwen3-8B's attention (32 q heads + 8 kv heads of 128, one call, in place, table
 // angles, Qwen3's norm), against the in-place floor over q and k's bytes and the unfused sequence: cope's
-// norm pass (apply_qk_norm), then its rope pass (apply_rope).
+// norm pass (apply_qk_norm), then its rope pass (apply_rope); each pass alone alternates too
+// (vs_norm_only, vs_rope_only, and from them rope_floor_ratio and ceiling).
 void register_fused_norm() {
   constexpr std::size_t kv_heads = 8;
   for (std::size_t tokens : {std::size_t{16384}, std::size_t{512}})
@@ -639,7 +745,23 @@ void register_fused_norm() {
         auto fused = [&] {
           if (!cope::try_apply_qk_norm_rope(table.view(), args, norm)) std::abort();
         };
-        compared(st, fused, {{"floor_ratio", std::ref(floor)}, {"vs_unfused", unfused}});
+        auto norm_only = [&] {
+          if (!cope::try_apply_qk_norm(cope::norm_args::in_place(q, k), norm)) std::abort();
+        };
+        auto rope_only = [&] {
+          if (!cope::try_apply_rope(table.view(), args)) std::abort();
+        };
+        compared(st, fused, {{"floor_ratio", std::ref(floor)}, {"vs_unfused", unfused}, {"vs_norm_only", norm_only},
+                             {"vs_rope_only", rope_only}});
+        // In the same run: the rotation alone's floor ratio (the fused call rotates the same rows, and
+        // normalizes them too), and the most a fused call could gain over the unfused sequence were it no
+        // slower than the slower of its two passes alone (it does the work of both, and moves the bytes
+        // of either).
+        if (st.counters.count("vs_rope_only") != 0) {
+          st.counters["rope_floor_ratio"] = st.counters["floor_ratio"] / st.counters["vs_rope_only"];
+          st.counters["ceiling"] = st.counters["vs_unfused"] /
+                                   std::max<double>(st.counters["vs_norm_only"], st.counters["vs_rope_only"]);
+        }
         set_rates(st, tokens, (qn + kn) * element);
         st.SetLabel(std::string(cope::active_isa()) + " vs " + floor_name("inplace", element, tokens) + " over q+k");
       });
@@ -654,9 +776,9 @@ void register_fused_norm() {
 // k and v copied to the cache rows: the bytes any append must move). Prefill: a contiguous cache at the
 // tokens' positions. Decode: 32 sequences of one token each, a paged NHD cache of 16-slot pages, each
 // sequence's token in its own page (64 calls per pass). vs_rotate_only = median pass of the rotations
-// alone (apply_rope on q and k, no copy) / median fused pass: vs_rotate_then_copy / vs_rotate_only is
-// the most the append could gain over rotate-then-copy were its k and v writes free, measured in the
-// same run.
+// alone (apply_rope on q and k, no copy) / median fused pass; ceiling = the most an append could gain
+// over rotate-then-copy, measured in the same run: rotate-then-copy / (the rotations, then v's rows
+// copied), i.e. an append that rotates as apply_rope does and writes k's rows for free.
 void register_fused_append() {
   constexpr std::size_t kv_heads = 8;
   struct shape {
@@ -733,7 +855,20 @@ void register_fused_append() {
           for (int r = 0; r < repeat; ++r)
             if (!cope::try_apply_rope(table.view(), rope)) std::abort();
         };
-        compared(st, fused, {{"floor_ratio", copy_floor}, {"vs_rotate_then_copy", rotate_then_copy}, {"vs_rotate_only", rotate_only}});
+        auto rotate_and_v = [&] {  // the least an append does: the rotations, and v's rows into the cache
+          for (int r = 0; r < repeat; ++r) {
+            if (!cope::try_apply_rope(table.view(), rope)) std::abort();
+            for (std::size_t i = 0; i < tokens; ++i)
+              std::memcpy(v_cache.get() + static_cast<std::size_t>(slot_ids[i]) * row_bytes, v.get() + i * row_bytes, row_bytes);
+          }
+        };
+        compared(st, fused,
+                 {{"floor_ratio", copy_floor}, {"vs_rotate_then_copy", rotate_then_copy}, {"vs_rotate_only", rotate_only},
+                  {"vs_rotate_and_v", rotate_and_v}});
+        // The most any append could gain over rotate-then-copy, measured in the same run: rotate-then-copy
+        // over the rotations plus v's copy (k's rows written to the cache for free).
+        if (st.counters.count("vs_rotate_and_v") != 0)
+          st.counters["ceiling"] = st.counters["vs_rotate_then_copy"] / st.counters["vs_rotate_and_v"];
         set_rates(st, tokens * static_cast<std::size_t>(repeat), (qn + 3 * kn) * element * static_cast<std::size_t>(repeat));
         st.SetLabel(std::string(cope::active_isa()) + " vs q's in-place floor + k, v copied to the cache");
       });
@@ -767,8 +902,9 @@ class goal_reporter : public benchmark::ConsoleReporter {
     if (results_.empty()) return;
     std::printf("\nGoals (issues #4, #15, #17): floor_ratio = median floor pass / median case pass, paired in the\n"
                 "same benchmark; speedup = median naive (or two-call) pass / median cope pass; vs_1d = median 1-D\n"
-                "pass / median multi-axis pass; vs_unfused = median unfused-sequence pass / median fused pass.\n"
-                "Medians over repetitions when repeated.\n");
+                "pass / median multi-axis pass; vs_unfused = median unfused-sequence pass / median fused pass;\n"
+                "vs_ceiling = median conversion-ceiling pass / median case pass; ceiling (fused cases) = the most\n"
+                "the fusion could gain, from passes of the same run. Medians over repetitions when repeated.\n");
     std::size_t met = 0;
     for (const auto& [name, r] : results_) {
       const bool ok = r.value >= r.at_least;
