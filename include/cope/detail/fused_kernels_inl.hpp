@@ -253,7 +253,8 @@ using norm_rope_rows_fn = void (*)(const head_job&, const float*, const float*, 
 // shuffles of fv2::load), normalized and rotated there and joined back (rounding to bfloat16 once). Lane
 // by lane the arithmetic is norm_rope_rows's (x * r, its roundings, the weight, the layout's element-wise
 // rotation), so the bits are too. w is in split order (split_order: each 32 weights' even ones, then
-// their odd ones); a, b are the angle rows as norm_rope_rows takes them.
+// their odd ones; for rows rounded in pairs, as split_orders says); a, b are the angle rows as
+// norm_rope_rows takes them.
 template <class V, bool interleaved, std::size_t P>
 inline void norm_rope_rows_split(const head_job& h, const float* r, const float* w, bool cast_first, const float* a,
                                  const float* b) noexcept {
@@ -285,6 +286,52 @@ inline void norm_rope_rows_split(const head_job& h, const float* r, const float*
         V::store_raw(out + k * step, V::join(V::fmsub(x, c[k], V::mul(y, sn[k])), V::fmadd(y, c[k], V::mul(x, sn[k]))));
       }
     }
+  } else if constexpr (V::rounds_bf16_pairs) {
+    // A raw vector's two split halves rounded together (round_bf16_pair): R roundings (2 for
+    // weight_after_cast, else 1) leave the lanes unshuffled R times, so the weights come unshuffled R - 1
+    // times beyond split order (split_order), the angles R times, and join_unshuffled<R + 1> packs.
+    auto rows = [&](auto rounds) {
+      constexpr std::size_t R = decltype(rounds)::value, half = raws / 2;
+      F ce[half], co[half], se[half], so[half];
+      for (std::size_t k = 0; k < half; ++k) {
+        V::load_even_odd(a + k * step, ce[k], co[k]);
+        V::load_even_odd(b + k * step, se[k], so[k]);
+        for (std::size_t t = 0; t < R; ++t) {
+          V::unshuffle_pair(ce[k], co[k]);
+          V::unshuffle_pair(se[k], so[k]);
+        }
+      }
+      for (std::size_t i = 0; i < h.heads; ++i, in += h.in_head_stride, out += h.out_head_stride) {
+        const F rv = V::set1(r[i]);
+        for (std::size_t k = 0; k < half; ++k) {
+          F xe, xo, ye, yo;
+          V::split(V::load_raw(in + k * step), xe, xo);
+          V::split(V::load_raw(in + P + k * step), ye, yo);
+          xe = V::mul(xe, rv);
+          xo = V::mul(xo, rv);
+          ye = V::mul(ye, rv);
+          yo = V::mul(yo, rv);
+          if constexpr (R == 2) {
+            V::round_bf16_pair(xe, xo);
+            V::round_bf16_pair(ye, yo);
+          }
+          xe = V::mul(xe, V::load(w + k * step));
+          xo = V::mul(xo, V::load(w + k * step + lanes));
+          ye = V::mul(ye, V::load(w + P + k * step));
+          yo = V::mul(yo, V::load(w + P + k * step + lanes));
+          V::round_bf16_pair(xe, xo);
+          V::round_bf16_pair(ye, yo);
+          V::store_raw(out + k * step, V::template join_unshuffled<R + 1>(V::fmsub(xe, ce[k], V::mul(ye, se[k])),
+                                                                          V::fmsub(xo, co[k], V::mul(yo, so[k]))));
+          V::store_raw(out + P + k * step, V::template join_unshuffled<R + 1>(V::fmadd(xe, se[k], V::mul(ye, ce[k])),
+                                                                              V::fmadd(xo, so[k], V::mul(yo, co[k]))));
+        }
+      }
+    };
+    if (cast_first)
+      rows(std::integral_constant<std::size_t, 2>{});
+    else
+      rows(std::integral_constant<std::size_t, 1>{});
   } else {
     constexpr std::size_t half = raws / 2;
     F ce[half], co[half], se[half], so[half];
@@ -310,10 +357,15 @@ inline void norm_rope_rows_split(const head_job& h, const float* r, const float*
   }
 }
 
-// Whether a side's register path is norm_rope_rows_split (its weights then in split order).
+// Whether a side's register path is norm_rope_rows_split (its weights then in split order), and how
+// many times split_order arranges them: once, or for rotate-half rows rounded in pairs after a first
+// rounding (weight_after_cast), twice.
 inline bool splits_rows(const rope_job& job, const head_job& side) noexcept {
   return fv2::splits_bf16 && !job.norm.only && side.in_type == ::cope::dtype::bf16 &&
          side.out_type == ::cope::dtype::bf16;
+}
+inline std::size_t split_orders(const rope_job& job) noexcept {
+  return fv2::rounds_bf16_pairs && !job.interleaved && job.norm.kind == norm_kind::weight_after_cast ? 2 : 1;
 }
 
 // (V: fv2, a parameter so that the split operations are looked up only where V has them.)
@@ -333,17 +385,19 @@ inline norm_rope_rows_fn select_norm_rope_rows_split(bool interleaved, std::size
 }
 
 // n weights (a multiple of 2 * fv2::width) reordered for norm_rope_rows_split: each 2 * width of them
-// as split() parts a raw vector, the even ones, then the odd ones.
-inline void split_order(float* w, std::size_t n) noexcept {
+// as split() parts a raw vector, the even ones, then the odd ones; `times` times (unshuffle_pair's
+// order after the first).
+inline void split_order(float* w, std::size_t n, std::size_t times) noexcept {
   constexpr std::size_t step = 2 * fv2::width;
   float group[step];
-  for (std::size_t g = 0; g + step <= n; g += step) {
-    for (std::size_t i = 0; i < step / 2; ++i) {
-      group[i] = w[g + 2 * i];
-      group[step / 2 + i] = w[g + 2 * i + 1];
+  for (std::size_t t = 0; t < times; ++t)
+    for (std::size_t g = 0; g + step <= n; g += step) {
+      for (std::size_t i = 0; i < step / 2; ++i) {
+        group[i] = w[g + 2 * i];
+        group[step / 2 + i] = w[g + 2 * i + 1];
+      }
+      std::memcpy(w + g, group, sizeof(group));
     }
-    std::memcpy(w + g, group, sizeof(group));
-  }
 }
 
 template <class Tin, class Tout, bool interleaved, bool rotate = true>
@@ -633,8 +687,8 @@ inline void run_fused(const rope_job& job) noexcept {
   alignas(64) float q_w[2 * max_pairs], k_w[2 * max_pairs];
   if (q_fast != nullptr) fused_weights(job.norm.kind, job.norm.q_weight, job.q.head_dim, q_w);
   if (k_fast != nullptr) fused_weights(job.norm.kind, job.norm.k_weight, job.k.head_dim, k_w);
-  if (q_fast != nullptr && splits_rows(job, job.q)) split_order(q_w, job.q.head_dim);
-  if (k_fast != nullptr && splits_rows(job, k_target)) split_order(k_w, job.k.head_dim);
+  if (q_fast != nullptr && splits_rows(job, job.q)) split_order(q_w, job.q.head_dim, split_orders(job));
+  if (k_fast != nullptr && splits_rows(job, k_target)) split_order(k_w, job.k.head_dim, split_orders(job));
   // Large appends stream their cache rows (stream_cache_bytes): k's are rotated into the staging rows
   // first, then streamed.
   const std::size_t cache_token_bytes = cache.kv_heads * cache.row_bytes;

@@ -31,6 +31,9 @@ struct vector_defaults {
   static constexpr bool rounds_in_registers = false;
   // 64-byte lines stored past the caches (non-temporal stores): stream_line, stream_fence.
   static constexpr bool streams_lines = false;
+  // Two split bf16 vectors rounded to bfloat16 precision at once, their lanes left unshuffled (where
+  // splits_bf16 is true): round_bf16_pair, unshuffle_pair, join_unshuffled<T>.
+  static constexpr bool rounds_bf16_pairs = false;
 };
 
 // detect<Op, V>: true when Op<V> is well formed.
@@ -72,6 +75,11 @@ template <class V> using load_even_odd = decltype(V::load_even_odd(std::declval<
                                                                    std::declval<type<V>&>()));
 template <class V> using round_f16 = decltype(V::round_f16(std::declval<type<V>>()));
 template <class V> using round_bf16 = decltype(V::round_bf16(std::declval<type<V>>()));
+template <class V> using stream_line = decltype(V::stream_line(std::declval<void*>(), std::declval<const void*>()));
+template <class V> using stream_fence = decltype(V::stream_fence());
+template <class V> using round_bf16_pair = decltype(V::round_bf16_pair(std::declval<type<V>&>(), std::declval<type<V>&>()));
+template <class V> using unshuffle_pair = decltype(V::unshuffle_pair(std::declval<type<V>&>(), std::declval<type<V>&>()));
+template <class V> using join_unshuffled = decltype(V::template join_unshuffled<2>(std::declval<type<V>>(), std::declval<type<V>>()));
 template <class V> using load_spread = decltype(V::load_spread(std::declval<const float*>(), std::declval<const float*>(),
                                                                std::declval<type<V>&>(), std::declval<type<V>&>()));
 // The double vector of the angle math.
@@ -126,7 +134,12 @@ template <class D> using flip_sign_bit1 = decltype(D::flip_sign_bit1(std::declva
   COPE_REQUIRE_VECTOR_OP_IF(V, splits_bf16, load_even_odd);                                                \
   COPE_REQUIRE_VECTOR_OP_IF(V, spreads_pairs, load_spread);                                                \
   COPE_REQUIRE_VECTOR_OP_IF(V, rounds_in_registers, round_f16);                                            \
-  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_in_registers, round_bf16)
+  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_in_registers, round_bf16);                                           \
+  COPE_REQUIRE_VECTOR_OP_IF(V, streams_lines, stream_line);                                                \
+  COPE_REQUIRE_VECTOR_OP_IF(V, streams_lines, stream_fence);                                               \
+  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_bf16_pairs, round_bf16_pair);                                        \
+  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_bf16_pairs, unshuffle_pair);                                         \
+  COPE_REQUIRE_VECTOR_OP_IF(V, rounds_bf16_pairs, join_unshuffled)
 #define COPE_REQUIRE_DOUBLE_VECTOR(D)  \
   COPE_REQUIRE_VECTOR_OP(D, type);     \
   COPE_REQUIRE_VECTOR_OP(D, width);    \
