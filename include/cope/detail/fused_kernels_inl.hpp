@@ -286,74 +286,63 @@ inline void norm_rope_rows_split(const head_job& h, const float* r, const float*
         V::store_raw(out + k * step, V::join(V::fmsub(x, c[k], V::mul(y, sn[k])), V::fmadd(y, c[k], V::mul(x, sn[k]))));
       }
     }
-  } else if constexpr (V::rounds_bf16_pairs) {
-    // A raw vector's two split halves rounded together (round_bf16_pair): R roundings (2 for
-    // weight_after_cast, else 1) leave the lanes unshuffled R times, so the weights come unshuffled R - 1
-    // times beyond split order (split_order), the angles R times, and join_unshuffled<R + 1> packs.
+  } else {
+    // Where V rounds pairs (round_bf16_pair), a raw vector's two split halves are rounded together: R
+    // roundings (2 for weight_after_cast, else 1) leave the lanes unshuffled R times, so the weights come
+    // unshuffled R - 1 times beyond split order (split_orders), the angles R times, and
+    // join_unshuffled<R + 1> packs. Elsewhere each half is rounded alone (normalized).
     auto rows = [&](auto rounds) {
       constexpr std::size_t R = decltype(rounds)::value, half = raws / 2;
       F ce[half], co[half], se[half], so[half];
       for (std::size_t k = 0; k < half; ++k) {
         V::load_even_odd(a + k * step, ce[k], co[k]);
         V::load_even_odd(b + k * step, se[k], so[k]);
-        for (std::size_t t = 0; t < R; ++t) {
-          V::unshuffle_pair(ce[k], co[k]);
-          V::unshuffle_pair(se[k], so[k]);
-        }
+        if constexpr (V::rounds_bf16_pairs)
+          for (std::size_t t = 0; t < R; ++t) {
+            V::unshuffle_pair(ce[k], co[k]);
+            V::unshuffle_pair(se[k], so[k]);
+          }
       }
+      auto join = [](F even, F odd) {
+        if constexpr (V::rounds_bf16_pairs) return V::template join_unshuffled<R + 1>(even, odd);
+        else return V::join(even, odd);
+      };
       for (std::size_t i = 0; i < h.heads; ++i, in += h.in_head_stride, out += h.out_head_stride) {
         const F rv = V::set1(r[i]);
         for (std::size_t k = 0; k < half; ++k) {
           F xe, xo, ye, yo;
           V::split(V::load_raw(in + k * step), xe, xo);
           V::split(V::load_raw(in + P + k * step), ye, yo);
-          xe = V::mul(xe, rv);
-          xo = V::mul(xo, rv);
-          ye = V::mul(ye, rv);
-          yo = V::mul(yo, rv);
-          if constexpr (R == 2) {
+          if constexpr (V::rounds_bf16_pairs) {
+            xe = V::mul(xe, rv);
+            xo = V::mul(xo, rv);
+            ye = V::mul(ye, rv);
+            yo = V::mul(yo, rv);
+            if constexpr (R == 2) {
+              V::round_bf16_pair(xe, xo);
+              V::round_bf16_pair(ye, yo);
+            }
+            xe = V::mul(xe, V::load(w + k * step));
+            xo = V::mul(xo, V::load(w + k * step + lanes));
+            ye = V::mul(ye, V::load(w + P + k * step));
+            yo = V::mul(yo, V::load(w + P + k * step + lanes));
             V::round_bf16_pair(xe, xo);
             V::round_bf16_pair(ye, yo);
+          } else {
+            xe = normalized(xe, rv, w + k * step);
+            xo = normalized(xo, rv, w + k * step + lanes);
+            ye = normalized(ye, rv, w + P + k * step);
+            yo = normalized(yo, rv, w + P + k * step + lanes);
           }
-          xe = V::mul(xe, V::load(w + k * step));
-          xo = V::mul(xo, V::load(w + k * step + lanes));
-          ye = V::mul(ye, V::load(w + P + k * step));
-          yo = V::mul(yo, V::load(w + P + k * step + lanes));
-          V::round_bf16_pair(xe, xo);
-          V::round_bf16_pair(ye, yo);
-          V::store_raw(out + k * step, V::template join_unshuffled<R + 1>(V::fmsub(xe, ce[k], V::mul(ye, se[k])),
-                                                                          V::fmsub(xo, co[k], V::mul(yo, so[k]))));
-          V::store_raw(out + P + k * step, V::template join_unshuffled<R + 1>(V::fmadd(xe, se[k], V::mul(ye, ce[k])),
-                                                                              V::fmadd(xo, so[k], V::mul(yo, co[k]))));
+          V::store_raw(out + k * step, join(V::fmsub(xe, ce[k], V::mul(ye, se[k])), V::fmsub(xo, co[k], V::mul(yo, so[k]))));
+          V::store_raw(out + P + k * step, join(V::fmadd(xe, se[k], V::mul(ye, ce[k])), V::fmadd(xo, so[k], V::mul(yo, co[k]))));
         }
       }
     };
-    if (cast_first)
+    if (V::rounds_bf16_pairs && cast_first)
       rows(std::integral_constant<std::size_t, 2>{});
     else
       rows(std::integral_constant<std::size_t, 1>{});
-  } else {
-    constexpr std::size_t half = raws / 2;
-    F ce[half], co[half], se[half], so[half];
-    for (std::size_t k = 0; k < half; ++k) {
-      V::load_even_odd(a + k * step, ce[k], co[k]);
-      V::load_even_odd(b + k * step, se[k], so[k]);
-    }
-    for (std::size_t i = 0; i < h.heads; ++i, in += h.in_head_stride, out += h.out_head_stride) {
-      const F rv = V::set1(r[i]);
-      for (std::size_t k = 0; k < half; ++k) {
-        F xe, xo, ye, yo;
-        V::split(V::load_raw(in + k * step), xe, xo);
-        V::split(V::load_raw(in + P + k * step), ye, yo);
-        xe = normalized(xe, rv, w + k * step);
-        xo = normalized(xo, rv, w + k * step + lanes);
-        ye = normalized(ye, rv, w + P + k * step);
-        yo = normalized(yo, rv, w + P + k * step + lanes);
-        V::store_raw(out + k * step, V::join(V::fmsub(xe, ce[k], V::mul(ye, se[k])), V::fmsub(xo, co[k], V::mul(yo, so[k]))));
-        V::store_raw(out + P + k * step,
-                     V::join(V::fmadd(xe, se[k], V::mul(ye, ce[k])), V::fmadd(xo, so[k], V::mul(yo, co[k]))));
-      }
-    }
   }
 }
 
