@@ -405,8 +405,9 @@ void register_apply(const apply_case& c, const char* floor_kind, std::size_t flo
 // its own buffers) and the in-place floor in both forms (auto-vectorized, explicit 512-bit; its own
 // buffer), measured two ways in one run: standalone (each one's passes back to back, after a warm-up
 // pass) and round-robin (one pass of each in turn, as many rounds). Reported per case and method:
-// the faster floor form's median pass / the case's median pass (sa:... and rr:...), and each floor
-// form's median ns per token. The paired floor_ratio of the apply/ cases is the third method.
+// the faster floor form's median pass / the case's median pass (sa:... and rr:...), each floor form's
+// median ns per token, and that of the on-the-fly cases' angles alone (angles_ns). The paired
+// floor_ratio of the apply/ cases is the third method.
 void register_floor_methods(std::size_t tokens) {
   const std::string name = "floor_methods/f32/inplace/" + std::to_string(tokens);
   benchmark::RegisterBenchmark(name.c_str(), [tokens](benchmark::State& st) {
@@ -430,6 +431,13 @@ void register_floor_methods(std::size_t tokens) {
     std::vector<entry> entries;
     entries.push_back({"floor_auto", [&] { auto_floor(); }, {}, {}});
     entries.push_back({"floor_512", [&] { inplace_f32_explicit(reinterpret_cast<float*>(own.get()), n, c); }, {}, {}});
+    // The on-the-fly cases' extra work, alone: the tokens' exact angles (their table rows, written once).
+    const cope::spectrum angle_spectrum = cope::rope_default(static_cast<int>(head_dim), {1e4, 1.0});
+    std::vector<float> angle_rows(tokens * head_dim);
+    entries.push_back({"angles", [&] {
+                         cope::fill_table(angle_spectrum, 0, static_cast<std::int64_t>(tokens), angle_rows.data(),
+                                          static_cast<std::ptrdiff_t>(head_dim));
+                       }, {}, {}});
     for (bool use_table : {true, false})
       for (cope::layout pairing : {cope::layout::rotate_half, cope::layout::interleaved}) {
         apply_case ac;
@@ -466,7 +474,8 @@ void register_floor_methods(std::size_t tokens) {
       const double f512 = median(alone ? entries[1].alone : entries[1].round_robin);
       st.counters[std::string(method) + ":floor_auto_ns"] = fa * per_token;
       st.counters[std::string(method) + ":floor_512_ns"] = f512 * per_token;
-      for (std::size_t i = 2; i < entries.size(); ++i) {
+      st.counters[std::string(method) + ":angles_ns"] = median(alone ? entries[2].alone : entries[2].round_robin) * per_token;
+      for (std::size_t i = 3; i < entries.size(); ++i) {
         const double m = median(alone ? entries[i].alone : entries[i].round_robin);
         st.counters[std::string(method) + ":" + entries[i].name] = std::min(fa, f512) / m;
       }
