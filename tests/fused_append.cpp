@@ -27,24 +27,12 @@ using cope::dtype;
 using cope::kv_layout;
 using cope::layout;
 
-struct tensor {
-  dtype type;
-  std::size_t tokens, heads, head_dim;
-  std::vector<unsigned char> bytes;
-  tensor(dtype t, std::size_t n, std::size_t h, std::size_t d)
-      : type(t), tokens(n), heads(h), head_dim(d), bytes(n * h * d * cope::size_of(t)) {}
-  std::size_t size() const { return tokens * heads * head_dim; }
-  float at(std::size_t i) const { return cope_test::get(bytes.data(), type, i); }
-  void put(std::size_t i, float v) { cope_test::set(bytes.data(), type, i, v); }
-  cope::tensor_view view() {
-    return {bytes.data(), type, tokens, heads, head_dim, static_cast<std::ptrdiff_t>(heads * head_dim),
-            static_cast<std::ptrdiff_t>(head_dim), size()};
-  }
-  void fill(std::mt19937& rng) {
-    std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-    for (std::size_t i = 0; i < size(); ++i) put(i, u(rng));
-  }
-};
+using cope_test::tensor;
+
+void fill(tensor& x, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  for (std::size_t i = 0; i < x.size(); ++i) x.put(i, u(rng));
+}
 
 dtype dtype_of(cache_type t) { return t == cache_type::f32 ? dtype::f32 : t == cache_type::f16 ? dtype::f16 : dtype::bf16; }
 
@@ -117,9 +105,9 @@ TEST_CASE("rope + append: the cache and q equal rotate-then-copy, bit for bit") 
             for (bool use_table : {false, true})
               for (bool in_place : {true, false}) {
                 tensor q(kt, tokens, q_heads, head_dim), k(kt, tokens, kv_heads, head_dim), v(kt, tokens, kv_heads, head_dim);
-                q.fill(rng);
-                k.fill(rng);
-                v.fill(rng);
+                fill(q, rng);
+                fill(k, rng);
+                fill(v, rng);
                 tensor q_out(kt, tokens, q_heads, head_dim);
                 cope::kv_cache cache = cache_form == 0
                                            ? cope::kv_cache::contiguous(nullptr, nullptr, ct, 16, kv_heads, head_dim)
@@ -189,9 +177,9 @@ TEST_CASE("rope + append: prefill-sized appends (cache rows streamed) equal rota
       for (std::size_t shift : {std::size_t{0}, std::size_t{4}}) {
         tensor q(dtype::f32, tokens, q_heads, head_dim), k(dtype::f32, tokens, kv_heads, head_dim),
             v(dtype::f32, tokens, kv_heads, head_dim);
-        q.fill(rng);
-        k.fill(rng);
-        v.fill(rng);
+        fill(q, rng);
+        fill(k, rng);
+        fill(v, rng);
         cope::kv_cache cache = cope::kv_cache::paged(nullptr, nullptr, ct, lay, tokens / page_size + 1, page_size, kv_heads, head_dim);
         // The cache bases: 64-byte aligned (std::vector promises 16), then moved by `shift` bytes.
         std::vector<unsigned char> k_bytes = patterned(cache.bytes() + 64), v_bytes = patterned(cache.bytes() + 64);

@@ -36,21 +36,7 @@ using cope_test::half_ulp;
 using cope_test::set;
 float round_to(dtype t, float v) { return cope_test::representable(t, v); }
 
-// A contiguous [tokens, heads, head_dim] tensor of one storage type.
-struct tensor {
-  dtype type;
-  std::size_t tokens, heads, head_dim;
-  std::vector<unsigned char> bytes;
-  tensor(dtype t, std::size_t n, std::size_t h, std::size_t d)
-      : type(t), tokens(n), heads(h), head_dim(d), bytes(n * h * d * cope::size_of(t)) {}
-  std::size_t size() const { return tokens * heads * head_dim; }
-  float at(std::size_t i) const { return get(bytes.data(), type, i); }
-  void put(std::size_t i, float v) { set(bytes.data(), type, i, v); }
-  cope::tensor_view view() {
-    return {bytes.data(), type, tokens, heads, head_dim, static_cast<std::ptrdiff_t>(heads * head_dim),
-            static_cast<std::ptrdiff_t>(head_dim), size()};
-  }
-};
+using cope_test::tensor;
 
 // The model's norm in float32, step by step (fused.hpp): rows of `n` values from `in` to `out` (which
 // may be the same tensor), r from the exact float32 sum (the inputs make it exact).

@@ -1,12 +1,15 @@
-// Test support: typed access to type-erased f32 / f16 / bf16 buffers, the storage formats' half ulp, and
-// buffers that end at an inaccessible page (any access past them faults).
+// Test support: typed access to type-erased f32 / f16 / bf16 buffers, a contiguous tensor of one storage
+// type, the storage formats' half ulp, and buffers that end at an inaccessible page (any access past them
+// faults).
 #pragma once
 
 #include "cope/dtype.hpp"
+#include "cope/view.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 #if defined(__unix__)
 #include <sys/mman.h>
@@ -67,5 +70,21 @@ struct guarded_pages {
   void* ending_at_guard(std::size_t bytes) const { return base + size - page - bytes; }
 };
 #endif
+
+// A contiguous [tokens, heads, head_dim] tensor of one storage type.
+struct tensor {
+  cope::dtype type;
+  std::size_t tokens, heads, head_dim;
+  std::vector<unsigned char> bytes;
+  tensor(cope::dtype t, std::size_t n, std::size_t h, std::size_t d)
+      : type(t), tokens(n), heads(h), head_dim(d), bytes(n * h * d * cope::size_of(t)) {}
+  std::size_t size() const { return tokens * heads * head_dim; }
+  float at(std::size_t i) const { return get(bytes.data(), type, i); }
+  void put(std::size_t i, float v) { set(bytes.data(), type, i, v); }
+  cope::tensor_view view() {
+    return {bytes.data(), type, tokens, heads, head_dim, static_cast<std::ptrdiff_t>(heads * head_dim),
+            static_cast<std::ptrdiff_t>(head_dim), size()};
+  }
+};
 
 }  // namespace cope_test
